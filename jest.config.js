@@ -9,4 +9,6 @@ for (const group of ['packages', 'apps']) {
     if (fs.existsSync(path.join(dir, 'package.json'))) projects.push(preset(dir, `${group}/${name}`));
   }
 }
+// System tests of the built processes.
+projects.push({ ...preset(path.join(__dirname, 'e2e'), 'e2e'), testMatch: ['<rootDir>/**/*.e2e.spec.ts'] });
 module.exports = { projects, testTimeout: 60000 };

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ListJobsQuery } from './dto/list-jobs.query';
+import { UuidPipe } from '../errors/uuid.pipe';
+import { JobsService } from './jobs.service';
+
+const definitionBody = { description: 'a job definition (see ARCHITECTURE.md, "Job definition format")', schema: { type: 'object' } };
+
+@ApiTags('jobs')
+@Controller('api/jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a job from a definition' })
+  @ApiBody(definitionBody)
+  create(@Body() body: unknown) {
+    return this.jobs.create(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List jobs (pagination, filter by name and enabled)' })
+  list(@Query() query: ListJobsQuery) {
+    return this.jobs.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A job with its current definition' })
+  get(@Param('id', UuidPipe) id: string) {
+    return this.jobs.get(id);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace the definition (stored as a new version)' })
+  @ApiBody(definitionBody)
+  update(@Param('id', UuidPipe) id: string, @Body() body: unknown) {
+    return this.jobs.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a job (its executions are kept)' })
+  async remove(@Param('id', UuidPipe) id: string): Promise<void> {
+    await this.jobs.remove(id);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id', UuidPipe) id: string) {
+    return this.jobs.setEnabled(id, true);
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id', UuidPipe) id: string) {
+    return this.jobs.setEnabled(id, false);
+  }
+}

@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { Database, JobsRepository, type JobMetadata, type JobRecord } from '@vecron/db';
+import { nextFireTime, validateJobDefinition, type JobDefinition } from '@vecron/definitions';
+import { OBJECT_STORAGE, jobDefinitionKey, jobDefinitionVersionKey, jobPrefix, type ObjectStorage } from '@vecron/storage';
+import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
+import type { ListJobsQuery } from './dto/list-jobs.query';
+import { presentJob, type JobView } from './job.presenter';
+
+/**
+ * Jobs: metadata in PostgreSQL, definitions in object storage
+ * (`jobs/{id}/definition.json` = latest, `jobs/{id}/versions/{n}.json` = every version).
+ * The row's current_version is the source of truth; the definition is read from its version key.
+ */
+@Injectable()
+export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly jobs: JobsRepository,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {}
+
+  validate(raw: unknown): JobDefinition {
+    const result = validateJobDefinition(raw);
+    if (!result.ok) throw new RequestValidationError(result.errors, 'invalid job definition');
+    return result.definition;
+  }
+
+  async create(raw: unknown): Promise<JobView> {
+    const definition = this.validate(raw);
+    const id = randomUUID();
+    const body = JSON.stringify(definition, null, 2);
+    try {
+      // The row only commits after both objects are stored: a storage failure leaves no row.
+      const job = await this.db.transaction(async (tx) => {
+        const row = await this.jobs.insert(id, this.metadata(id, definition, new Date()), tx);
+        await this.storage.put(jobDefinitionVersionKey(id, 1), body, { contentType: 'application/json' });
+        await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
+        return row;
+      });
+      this.logger.log({ job_id: id }, 'job created');
+      return presentJob(job, definition);
+    } catch (err) {
+      // No row points at these objects; remove them so nothing orphaned is left behind.
+      await this.storage.deletePrefix(jobPrefix(id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async list(q: ListJobsQuery): Promise<{ items: JobView[]; total: number; page: number; page_size: number }> {
+    const { items, total } = await this.jobs.list({ name: q.name, enabled: q.enabled, page: q.page, pageSize: q.page_size });
+    return { items: items.map((j) => presentJob(j)), total, page: q.page, page_size: q.page_size };
+  }
+
+  async get(id: string): Promise<JobView> {
+    const job = await this.require(id);
+    return presentJob(job, await this.readDefinition(job));
+  }
+
+  /** Stores a new version; the previous versions stay readable for executions that ran them. */
+  async update(id: string, raw: unknown): Promise<JobView> {
+    const current = await this.require(id);
+    const definition = this.validate(raw);
+    const version = current.current_version + 1;
+    const body = JSON.stringify(definition, null, 2);
+    // A new version key never overwrites anything; it only becomes current when the row commits.
+    await this.storage.put(jobDefinitionVersionKey(id, version), body, { contentType: 'application/json' });
+    const job = await this.db.transaction(async (tx) => {
+      const row = await this.jobs.updateVersion(id, current.current_version, this.metadata(id, definition, new Date()), tx);
+      if (!row) throw new ConflictError(`job ${id} was changed or deleted concurrently; reload and retry`);
+      await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
+      return row;
+    });
+    this.logger.log({ job_id: id, version }, 'job updated');
+    return presentJob(job, definition);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.jobs.softDelete(id))) throw new NotFoundError(`job ${id} not found`);
+    this.logger.log({ job_id: id }, 'job deleted');
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<JobView> {
+    const job = await this.require(id);
+    let next: Date | null = job.next_run_at;
+    if (enabled && !job.enabled) {
+      // Re-enabled: the next due time counts from the last handled fire, so the scheduler
+      // applies the job's misfire policy to whatever was missed while disabled.
+      const definition = await this.readDefinition(job);
+      const from = job.last_fire_time ?? job.updated_at;
+      next = definition.schedule && definition.triggers.scheduled ? nextFireTime(definition.schedule, { after: from, createdAt: job.created_at }) : null;
+    }
+    const row = await this.jobs.setEnabled(id, enabled, next);
+    if (!row) throw new NotFoundError(`job ${id} not found`);
+    this.logger.log({ job_id: id }, enabled ? 'job enabled' : 'job disabled');
+    return presentJob(row);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.jobs.findById(id)) !== null;
+  }
+
+  async require(id: string): Promise<JobRecord> {
+    const job = await this.jobs.findById(id);
+    if (!job) throw new NotFoundError(`job ${id} not found`);
+    return job;
+  }
+
+  async readDefinition(job: JobRecord): Promise<JobDefinition> {
+    const buf = await this.storage.get(jobDefinitionVersionKey(job.id, job.current_version));
+    return JSON.parse(buf.toString('utf8')) as JobDefinition;
+  }
+
+  private metadata(id: string, d: JobDefinition, now: Date): JobMetadata {
+    const schedule = d.schedule;
+    const scheduled = Boolean(schedule) && d.triggers.scheduled;
+    return {
+      name: d.name,
+      description: d.description ?? null,
+      enabled: d.enabled,
+      definition_path: jobDefinitionKey(id),
+      schedule: schedule ? (JSON.parse(JSON.stringify(schedule)) as Record<string, unknown>) : null,
+      schedule_type: schedule?.type ?? null,
+      timezone: schedule && 'timezone' in schedule ? (schedule.timezone ?? null) : null,
+      scheduled_trigger: d.triggers.scheduled,
+      manual_trigger: d.triggers.manual,
+      webhook_enabled: Boolean(d.triggers.webhook?.enabled),
+      allow_concurrent: d.allow_concurrent,
+      next_run_at: scheduled && schedule ? nextFireTime(schedule, { after: now, createdAt: now }) : null,
+    };
+  }
+}

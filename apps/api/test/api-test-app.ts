@@ -1,0 +1,48 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { loadConfig } from '@vecron/config';
+import { Database, migrate, recreateDatabase } from '@vecron/db';
+import { AppModule } from '../src/app.module';
+import { configureApiApp } from '../src/app.factory';
+import { ApiEnv } from '../src/config/api.env';
+
+/** Config of the api under test: the local services, the test database and a test bucket. */
+export function testApiConfig(overrides: Record<string, string> = {}): ApiEnv {
+  return loadConfig(ApiEnv, {
+    DATABASE_URL: process.env.VECRON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/vecron_test',
+    REDIS_URL: process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:56379/1',
+    S3_ENDPOINT: '127.0.0.1',
+    S3_PORT: process.env.VECRON_TEST_S3_PORT ?? '59000',
+    S3_BUCKET: 'vecron-test-api',
+    QUEUE_PREFIX: 'vecron-test-api',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+/** A fresh database for one test file (suites run in parallel; some need sole use of theirs). */
+export function freshTestDatabase(name: string): Promise<string> {
+  return recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres', name);
+}
+
+export async function migrateTestDatabase(config: ApiEnv): Promise<void> {
+  const db = new Database({ connectionString: config.DATABASE_URL, poolSize: 1 });
+  try {
+    await migrate(db.pool);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Starts the real api (real PostgreSQL, Redis, S3) in-process; `customize` may override providers. */
+export async function startTestApi(
+  config: ApiEnv = testApiConfig(),
+  customize: (b: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
+): Promise<NestExpressApplication> {
+  await migrateTestDatabase(config);
+  const moduleRef = await customize(Test.createTestingModule({ imports: [AppModule.forRoot(config)] })).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  configureApiApp(app, config, { logs: false });
+  await app.init();
+  return app;
+}

@@ -1,0 +1,36 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { BaseEnv } from '@vecron/config';
+
+/** Environment of a scheduler process (see .env.example). */
+export class SchedulerEnv extends BaseEnv {
+  /** How often the leader looks for due fires. Changes to jobs take effect within one tick. */
+  @IsInt() @Min(50) @Max(10_000)
+  SCHEDULER_TICK_MS: number = 250;
+
+  /** Fires due within this window are enqueued ahead, with a Bull delay, so steps start on time. */
+  @IsInt() @Min(0) @Max(60_000)
+  SCHEDULER_LOOKAHEAD_MS: number = 1_000;
+
+  /** A fire later than this is a misfire and goes through the job's misfire_policy. */
+  @IsInt() @Min(1_000) @Max(3_600_000)
+  SCHEDULER_MISFIRE_THRESHOLD_MS: number = 5_000;
+
+  /** TTL of the leader lock; renewed every tick. A dead leader is replaced after at most this long. */
+  @IsInt() @Min(1_000) @Max(120_000)
+  SCHEDULER_LOCK_TTL_MS: number = 5_000;
+
+  /** Most jobs handled in one tick (the rest are handled in the next ones). */
+  @IsInt() @Min(1) @Max(100_000)
+  SCHEDULER_BATCH_SIZE: number = 1_000;
+
+  /** How often pending executions lost between insert and enqueue are put back on the queue. */
+  @IsInt() @Min(1_000) @Max(3_600_000)
+  SCHEDULER_RECOVERY_INTERVAL_MS: number = 30_000;
+
+  /** Identity in logs; default host:pid. */
+  @IsOptional() @IsString()
+  SCHEDULER_ID?: string;
+}
+
+/** Injection token of the validated SchedulerEnv. */
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');

@@ -1,0 +1,46 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DatabaseModule } from '@vecron/db';
+import { ExecutionQueueModule } from '@vecron/queue';
+import { SCHEDULER_CONFIG, type SchedulerEnv } from './config/scheduler.env';
+import { SCHEDULER_REDIS, SchedulerService } from './scheduling/scheduler.service';
+
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(SCHEDULER_REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+@Module({})
+export class SchedulerModule {
+  /** The scheduler, wired from an already validated config. */
+  static forRoot(config: SchedulerEnv): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class SchedulerConfigModule {},
+      global: true,
+      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }],
+      exports: [SCHEDULER_CONFIG],
+    };
+    return {
+      module: SchedulerModule,
+      imports: [
+        configModule,
+        DatabaseModule.forRootAsync({
+          inject: [SCHEDULER_CONFIG],
+          useFactory: (cfg: SchedulerEnv) => ({ connectionString: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE, applicationName: 'vecron-scheduler' }),
+        }),
+        ExecutionQueueModule.forRootAsync({
+          inject: [SCHEDULER_CONFIG],
+          useFactory: (cfg: SchedulerEnv) => ({ redisUrl: cfg.REDIS_URL, prefix: cfg.QUEUE_PREFIX, logLevel: cfg.LOG_LEVEL }),
+        }),
+      ],
+      providers: [
+        { provide: SCHEDULER_REDIS, inject: [SCHEDULER_CONFIG], useFactory: (cfg: SchedulerEnv) => new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) },
+        RedisCloser,
+        SchedulerService,
+      ],
+      exports: [SchedulerService],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { BaseEnv } from '@vecron/config';
+
+/** Environment of a worker process (see .env.example). */
+export class WorkerEnv extends BaseEnv {
+  /** Executions run at the same time by this process. */
+  @IsInt() @Min(1) @Max(1000)
+  WORKER_CONCURRENCY: number = 10;
+
+  /** On SIGTERM, how long in-flight executions may run before they are aborted. */
+  @IsInt() @Min(0) @Max(3_600_000)
+  WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
+
+  /** Longest back-off between two attempts of a step that failed with a retryable error. */
+  @IsInt() @Min(0) @Max(3_600_000)
+  WORKER_RETRY_MAX_BACKOFF_MS: number = 30_000;
+
+  /** First back-off between attempts (doubles each time). */
+  @IsInt() @Min(0) @Max(600_000)
+  WORKER_RETRY_BASE_BACKOFF_MS: number = 1_000;
+
+  /** Identity recorded on claimed executions; default host:pid. */
+  @IsOptional() @IsString()
+  WORKER_ID?: string;
+}
+
+/** Injection token of the validated WorkerEnv. */
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');

@@ -1,0 +1,51 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bull';
+import pino from 'pino';
+import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
+import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
+import { ExecutionRunner } from './execution-runner.service';
+
+/**
+ * Takes executions from the Bull queue with the configured concurrency. On shutdown it stops
+ * taking work, lets in-flight executions finish within the grace period, then aborts the rest
+ * (they end `failed`, never left `running`).
+ */
+@Injectable()
+export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger;
+
+  constructor(
+    @InjectQueue(EXECUTIONS_QUEUE) private readonly queue: Queue<ExecutionJobData>,
+    private readonly runner: ExecutionRunner,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
+  ) {
+    this.logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL });
+  }
+
+  onApplicationBootstrap(): void {
+    void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
+      await this.runner.run(job.data.execution_id);
+    });
+    this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY, worker_id: this.runner.workerId }, 'worker taking executions');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.logger.info({ in_flight: this.runner.activeCount }, 'shutting down: no new executions');
+    await this.queue.pause(true, true);
+    const grace = this.config.WORKER_SHUTDOWN_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.runner.idle().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), grace))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn({ in_flight: this.runner.activeCount, grace_ms: grace }, 'grace period over: aborting in-flight executions');
+      this.runner.abortAll('shutdown', `worker shut down after a ${grace} ms grace period`);
+      await this.runner.idle();
+    }
+    await this.queue.close();
+    this.logger.info('worker stopped');
+  }
+}

@@ -1,0 +1,70 @@
+import { ApiClient } from './api-client';
+import { AppProcess, freePort, startApp } from './processes';
+import { freshDatabase, REDIS_URL, S3_PORT, storageFor, waitFor } from './services';
+
+export interface SystemOptions {
+  /** Database, bucket and queue names derive from it. */
+  name: string;
+  schedulers?: number;
+  workers?: number;
+  env?: Record<string, string>;
+  workerEnv?: Record<string, string>;
+}
+
+/** The built api + schedulers + workers as processes, on a fresh database, bucket and queue prefix. */
+export class TestSystem {
+  api!: AppProcess;
+  client!: ApiClient;
+  schedulers: AppProcess[] = [];
+  workers: AppProcess[] = [];
+  env: Record<string, string> = {};
+
+  constructor(private readonly options: SystemOptions) {}
+
+  async start(): Promise<this> {
+    const { name } = this.options;
+    const bucket = `vecron-${name.replace(/_/g, '-')}`;
+    const storage = storageFor(bucket);
+    await storage.ensureBucket();
+    await storage.deletePrefix('');
+    this.env = {
+      DATABASE_URL: await freshDatabase(`vecron_${name}`),
+      REDIS_URL,
+      S3_PORT: String(S3_PORT),
+      S3_BUCKET: bucket,
+      QUEUE_PREFIX: `t-${name}-${Date.now().toString(36)}`,
+      LOG_LEVEL: 'info',
+      SCHEDULER_TICK_MS: '100',
+      SCHEDULER_MISFIRE_THRESHOLD_MS: '1500',
+      WORKER_RETRY_BASE_BACKOFF_MS: '100',
+      ...this.options.env,
+    };
+    const port = await freePort();
+    this.api = startApp('api', { ...this.env, PORT: String(port) });
+    this.client = new ApiClient(`http://127.0.0.1:${port}`);
+    await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 30_000, `api health (log: ${this.api.log.slice(-2000)})`);
+    for (let i = 0; i < (this.options.schedulers ?? 1); i++) this.addScheduler();
+    for (let i = 0; i < (this.options.workers ?? 1); i++) this.addWorker();
+    return this;
+  }
+
+  addScheduler(): AppProcess {
+    const p = startApp('scheduler', { ...this.env, SCHEDULER_ID: `s${this.schedulers.length + 1}` });
+    this.schedulers.push(p);
+    return p;
+  }
+
+  addWorker(env: Record<string, string> = {}): AppProcess {
+    const p = startApp('worker', { ...this.env, ...this.options.workerEnv, WORKER_ID: `w${this.workers.length + 1}`, ...env });
+    this.workers.push(p);
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.schedulers, ...this.workers, this.api].filter(Boolean).map((p) => p.stop('SIGTERM')));
+  }
+
+  logs(): string {
+    return [this.api, ...this.schedulers, ...this.workers].filter(Boolean).map((p) => `--- ${p.name}\n${p.log.slice(-3000)}`).join('\n');
+  }
+}

@@ -1,0 +1,58 @@
+import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+
+/** Anything that runs a query: the pool, or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// connection string of the system database. */
+  connectionString: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** application_name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** The system database: a pg pool with transactions. Repositories take it (or a transaction) as their Queryable. */
+export class Database implements Queryable {
+  readonly pool: Pool;
+
+  constructor(options: DatabaseOptions) {
+    this.pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'vecron',
+    });
+    // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
+  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,171 @@
+import type { Database, Queryable } from './database';
+
+export const EXECUTION_STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
+
+export const TRIGGER_SOURCES = ['scheduled', 'manual', 'webhook', 'retry'] as const;
+export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
+
+/** Why an execution ended badly: the step that failed (if any) and the error. */
+export interface ExecutionError {
+  message: string;
+  step_id?: string;
+  code?: string;
+  retryable?: boolean;
+}
+
+export interface ExecutionRecord {
+  id: string;
+  job_id: string;
+  idempotency_key: string;
+  status: ExecutionStatus;
+  trigger_source: TriggerSource;
+  trigger_metadata: Record<string, unknown>;
+  attempt: number;
+  scheduled_for: Date | null;
+  current_step: string | null;
+  context_path: string | null;
+  definition_version: number;
+  worker_id: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  error: ExecutionError | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewExecution {
+  id: string;
+  job_id: string;
+  idempotency_key: string;
+  trigger_source: TriggerSource;
+  trigger_metadata?: Record<string, unknown>;
+  attempt?: number;
+  scheduled_for?: Date | null;
+  definition_version: number;
+  context_path: string;
+}
+
+export interface ExecutionListFilter {
+  jobId?: string;
+  status?: ExecutionStatus;
+  triggerSource?: TriggerSource;
+  from?: Date;
+  to?: Date;
+  page: number;
+  pageSize: number;
+}
+
+const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
+  context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at`;
+
+/** Execution rows: one per execution, created pending, claimed once, finished once. */
+export class ExecutionsRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Inserts a pending execution. Returns null when an execution with the same
+   * idempotency key already exists (the other trigger won).
+   */
+  async insertPending(e: NewExecution, q: Queryable = this.db): Promise<ExecutionRecord | null> {
+    const { rows } = await q.query<ExecutionRecord>(
+      `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for,
+         definition_version, context_path)
+       values ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9)
+       on conflict (idempotency_key) do nothing returning ${COLUMNS}`,
+      [e.id, e.job_id, e.idempotency_key, e.trigger_source, e.trigger_metadata ?? {}, e.attempt ?? 1, e.scheduled_for ?? null,
+        e.definition_version, e.context_path],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** pending → running. Returns null when someone else claimed it (or it was cancelled). */
+  async claim(id: string, workerId: string): Promise<ExecutionRecord | null> {
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
+       where id=$1 and status='pending' returning ${COLUMNS}`,
+      [id, workerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async setCurrentStep(id: string, stepId: string | null): Promise<void> {
+    await this.db.query(`update job_executions set current_step=$2, updated_at=now() where id=$1`, [id, stepId]);
+  }
+
+  /**
+   * running|pending → a terminal status, in one statement that also counts the run in
+   * job_stats and sets the job's last_run_at. Returns null if the execution was already finished.
+   */
+  async finish(id: string, status: ExecutionStatus, error: ExecutionError | null, q: Queryable = this.db): Promise<ExecutionRecord | null> {
+    const { rows } = await q.query<ExecutionRecord>(
+      `with f as (
+         update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now()
+         where id=$1 and status in ('pending','running') returning ${COLUMNS}
+       ), s as (
+         insert into job_stats as js (job_id, total_executions, success_count, failed_count, last_execution_id, last_status,
+           last_duration_ms, total_duration_ms, updated_at)
+         select job_id, 1, (status='success')::int, (status<>'success')::int, id, status,
+           coalesce((extract(epoch from completed_at - started_at) * 1000)::bigint, 0),
+           coalesce((extract(epoch from completed_at - started_at) * 1000)::bigint, 0), now() from f
+         on conflict (job_id) do update set total_executions=js.total_executions+1,
+           success_count=js.success_count+excluded.success_count, failed_count=js.failed_count+excluded.failed_count,
+           last_execution_id=excluded.last_execution_id, last_status=excluded.last_status,
+           last_duration_ms=excluded.last_duration_ms, total_duration_ms=js.total_duration_ms+excluded.total_duration_ms,
+           updated_at=now()
+       ), j as (
+         update jobs set last_run_at = f.completed_at from f where jobs.id = f.job_id
+       )
+       select * from f`,
+      [id, status, error],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findById(id: string): Promise<ExecutionRecord | null> {
+    const { rows } = await this.db.query<ExecutionRecord>(`select ${COLUMNS} from job_executions where id=$1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Executions of a job that are pending or running (allow_concurrent=false). */
+  async countActive(jobId: string, excludeId?: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `select count(*) as n from job_executions where job_id=$1 and status in ('pending','running') and id <> coalesce($2::uuid, '00000000-0000-0000-0000-000000000000')`,
+      [jobId, excludeId ?? null],
+    );
+    return Number(rows[0]!.n);
+  }
+
+  /** Pending executions older than `olderThan` (lost between insert and enqueue): to put back on the queue. */
+  async findStalePending(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `select ${COLUMNS} from job_executions where status='pending' and greatest(created_at, coalesce(scheduled_for, created_at)) < $1
+       order by created_at limit $2`,
+      [olderThan, limit],
+    );
+    return rows;
+  }
+
+  async list(f: ExecutionListFilter): Promise<{ items: ExecutionRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown): void => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.jobId) add('job_id = ?', f.jobId);
+    if (f.status) add('status = ?', f.status);
+    if (f.triggerSource) add('trigger_source = ?', f.triggerSource);
+    if (f.from) add('created_at >= ?', f.from);
+    if (f.to) add('created_at < ?', f.to);
+    const cond = where.length ? `where ${where.join(' and ')}` : '';
+    const total = await this.db.query<{ n: string }>(`select count(*) as n from job_executions ${cond}`, params);
+    params.push(f.pageSize, (f.page - 1) * f.pageSize);
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `select ${COLUMNS} from job_executions ${cond} order by created_at desc, id desc limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
+    return { items: rows, total: Number(total.rows[0]!.n) };
+  }
+}

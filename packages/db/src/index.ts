@@ -1,0 +1,16 @@
+export { Database } from './database';
+export type { DatabaseOptions, Queryable } from './database';
+export { DatabaseModule, createSecretCipher } from './database.module';
+export type { DatabaseModuleAsyncOptions, DatabaseModuleOptions } from './database.module';
+export { migrate, MIGRATIONS } from './migrator';
+export type { Migration, MigrateResult } from './migrator';
+export { JobsRepository } from './jobs.repository';
+export type { JobRecord, JobMetadata, JobListFilter } from './jobs.repository';
+export { ExecutionsRepository, EXECUTION_STATUSES, TERMINAL_STATUSES, TRIGGER_SOURCES } from './executions.repository';
+export type { ExecutionRecord, ExecutionStatus, ExecutionError, NewExecution, ExecutionListFilter, TriggerSource } from './executions.repository';
+export { SecretCipher, SecretCipherError, parseEncryptionKeys } from './variables/secret-cipher';
+export type { EncryptionKey } from './variables/secret-cipher';
+export { VariablesRepository, VariableNameTakenError } from './variables/variables.repository';
+export type { VariableRecord, VariableInput, ResolvedVariables, VariableListFilter } from './variables/variables.repository';
+export { SensitiveKeysCheck } from './variables/sensitive-keys.check';
+export { recreateDatabase } from './admin';

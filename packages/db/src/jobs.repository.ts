@@ -1,0 +1,183 @@
+import type { Database, Queryable } from './database';
+
+/** A job row: metadata only; the definition lives in object storage at definition_path. */
+export interface JobRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  definition_path: string;
+  current_version: number;
+  schedule: Record<string, unknown> | null;
+  schedule_type: string | null;
+  timezone: string | null;
+  scheduled_trigger: boolean;
+  manual_trigger: boolean;
+  webhook_enabled: boolean;
+  allow_concurrent: boolean;
+  next_run_at: Date | null;
+  last_run_at: Date | null;
+  last_fire_time: Date | null;
+  schedule_completed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Metadata written on create and on every new version. */
+export interface JobMetadata {
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  definition_path: string;
+  schedule: Record<string, unknown> | null;
+  schedule_type: string | null;
+  timezone: string | null;
+  scheduled_trigger: boolean;
+  manual_trigger: boolean;
+  webhook_enabled: boolean;
+  allow_concurrent: boolean;
+  next_run_at: Date | null;
+}
+
+export interface JobListFilter {
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  enabled?: boolean;
+  page: number;
+  pageSize: number;
+}
+
+const COLUMNS = `id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
+  scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at, last_run_at, last_fire_time,
+  schedule_completed_at, created_at, updated_at`;
+
+/** Reads and writes job metadata. Deleted jobs are kept (their executions stay) but never returned. */
+export class JobsRepository {
+  constructor(private readonly db: Database) {}
+
+  async insert(id: string, meta: JobMetadata, q: Queryable = this.db): Promise<JobRecord> {
+    const { rows } = await q.query<JobRecord>(
+      `insert into jobs (id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
+         scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at)
+       values ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12,$13) returning ${COLUMNS}`,
+      [id, meta.name, meta.description, meta.enabled, meta.definition_path, meta.schedule, meta.schedule_type, meta.timezone,
+        meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at],
+    );
+    return rows[0]!;
+  }
+
+  /**
+   * Records a new definition version, only if the row is still at `expectedVersion`
+   * (two concurrent edits cannot both win). Returns null when the job is gone or moved on.
+   */
+  async updateVersion(id: string, expectedVersion: number, meta: JobMetadata, q: Queryable = this.db): Promise<JobRecord | null> {
+    const { rows } = await q.query<JobRecord>(
+      `update jobs set name=$3, description=$4, enabled=$5, definition_path=$6, current_version=current_version+1,
+         schedule=$7, schedule_type=$8, timezone=$9, scheduled_trigger=$10, manual_trigger=$11, webhook_enabled=$12,
+         allow_concurrent=$13, next_run_at=$14, schedule_completed_at=null, updated_at=now()
+       where id=$1 and current_version=$2 and deleted_at is null returning ${COLUMNS}`,
+      [id, expectedVersion, meta.name, meta.description, meta.enabled, meta.definition_path, meta.schedule, meta.schedule_type,
+        meta.timezone, meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findById(id: string, q: Queryable = this.db): Promise<JobRecord | null> {
+    const { rows } = await q.query<JobRecord>(`select ${COLUMNS} from jobs where id=$1 and deleted_at is null`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async list(filter: JobListFilter): Promise<{ items: JobRecord[]; total: number }> {
+    const where = ['deleted_at is null'];
+    const params: unknown[] = [];
+    if (filter.name) {
+      params.push(`%${filter.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`lower(name) like $${params.length}`);
+    }
+    if (filter.enabled !== undefined) {
+      params.push(filter.enabled);
+      where.push(`enabled = $${params.length}`);
+    }
+    const cond = where.join(' and ');
+    const total = await this.db.query<{ n: string }>(`select count(*) as n from jobs where ${cond}`, params);
+    params.push(filter.pageSize, (filter.page - 1) * filter.pageSize);
+    const { rows } = await this.db.query<JobRecord>(
+      `select ${COLUMNS} from jobs where ${cond} order by created_at desc, id limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
+    return { items: rows, total: Number(total.rows[0]!.n) };
+  }
+
+  /** Sets enabled and the next run time. Returns null for an unknown job. */
+  async setEnabled(id: string, enabled: boolean, nextRunAt: Date | null): Promise<JobRecord | null> {
+    const { rows } = await this.db.query<JobRecord>(
+      `update jobs set enabled=$2, next_run_at=$3, updated_at=now() where id=$1 and deleted_at is null returning ${COLUMNS}`,
+      [id, enabled, nextRunAt],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Enabled, scheduled jobs whose next fire is at or before `until`, earliest first (index jobs_due_idx). */
+  async findDue(until: Date, limit: number): Promise<JobRecord[]> {
+    const { rows } = await this.db.query<JobRecord>(
+      `select ${COLUMNS} from jobs
+       where enabled and scheduled_trigger and deleted_at is null and next_run_at is not null and next_run_at <= $1
+       order by next_run_at limit $2`,
+      [until, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Moves a job past the fires just handled, only if nobody changed it meanwhile (its
+   * next_run_at and version are still the ones read): an edit made during a tick wins.
+   */
+  async advanceSchedule(
+    id: string,
+    expected: { next_run_at: Date; current_version: number },
+    next: { next_run_at: Date | null; last_fire_time: Date; completed: boolean },
+    q: Queryable = this.db,
+  ): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `update jobs set next_run_at=$4, last_fire_time=$5,
+         schedule_completed_at=case when $6 then now() else schedule_completed_at end
+       where id=$1 and next_run_at=$2 and current_version=$3 and enabled and deleted_at is null`,
+      [id, expected.next_run_at, expected.current_version, next.next_run_at, next.last_fire_time, next.completed],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Records fires that did not run, with the reason (misfire policy, overlap…). */
+  async recordSkips(jobId: string, skips: { fire_time: Date; reason: string }[], q: Queryable = this.db): Promise<void> {
+    if (skips.length === 0) return;
+    await q.query(
+      `insert into schedule_skips (job_id, fire_time, reason) select $1, t, r from unnest($2::timestamptz[], $3::text[]) as u(t, r)`,
+      [jobId, skips.map((s) => s.fire_time), skips.map((s) => s.reason)],
+    );
+  }
+
+  async listSkips(jobId: string, limit = 100): Promise<{ fire_time: Date; reason: string; recorded_at: Date }[]> {
+    const { rows } = await this.db.query<{ fire_time: Date; reason: string; recorded_at: Date }>(
+      `select fire_time, reason, recorded_at from schedule_skips where job_id=$1 order by fire_time desc, id desc limit $2`,
+      [jobId, limit],
+    );
+    return rows;
+  }
+
+  /** fixed_delay: the next run is due `delay` after this one ended (only while the job is unchanged and enabled). */
+  async setNextRunAfterRun(id: string, nextRunAt: Date | null): Promise<void> {
+    await this.db.query(
+      `update jobs set next_run_at=$2, updated_at=now() where id=$1 and deleted_at is null and schedule_type='fixed_delay'`,
+      [id, nextRunAt],
+    );
+  }
+
+  /** Marks the job deleted (its executions stay for audit). Returns false for an unknown job. */
+  async softDelete(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `update jobs set deleted_at=now(), enabled=false, next_run_at=null, updated_at=now() where id=$1 and deleted_at is null`,
+      [id],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+}

@@ -1,0 +1,114 @@
+import { randomBytes, randomUUID } from 'crypto';
+import { Database } from '../src/database';
+import { ExecutionsRepository } from '../src/executions.repository';
+import { JobsRepository, type JobMetadata } from '../src/jobs.repository';
+import { migrate, MIGRATIONS } from '../src/migrator';
+import { SecretCipher, parseEncryptionKeys } from '../src/variables/secret-cipher';
+import { VariableNameTakenError, VariablesRepository } from '../src/variables/variables.repository';
+import { freshMigratedDatabase } from './db-test';
+
+const meta = (over: Partial<JobMetadata> = {}): JobMetadata => ({
+  name: 'job', description: null, enabled: true, definition_path: 'jobs/x/definition.json', schedule: { type: 'cron' },
+  schedule_type: 'cron', timezone: 'Asia/Ho_Chi_Minh', scheduled_trigger: true, manual_trigger: true, webhook_enabled: false,
+  allow_concurrent: false, next_run_at: new Date(Date.now() - 1000), ...over,
+});
+
+describe('system database (real PostgreSQL)', () => {
+  let db: Database;
+  let jobs: JobsRepository;
+  let executions: ExecutionsRepository;
+
+  beforeAll(async () => {
+    db = await freshMigratedDatabase('vecron_test_db_pkg');
+    jobs = new JobsRepository(db);
+    executions = new ExecutionsRepository(db);
+  });
+  afterAll(() => db.close());
+
+  it('migrations are idempotent and recorded', async () => {
+    const again = await migrate(db.pool);
+    expect(again.applied).toEqual([]);
+    const { rows } = await db.query<{ version: number }>('select version from schema_migrations order by version');
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('concurrent migrate calls serialise on the advisory lock', async () => {
+    const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
+    expect(results.every((r) => r.applied.length === 0)).toBe(true);
+  });
+
+  it('inserts one execution per idempotency key; the second insert is refused', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const key = `sched:${jobId}:2026-01-01T00:00:00.000Z`;
+    const base = { job_id: jobId, idempotency_key: key, trigger_source: 'scheduled' as const, definition_version: 1, context_path: 'x' };
+    const [a, b] = await Promise.all([executions.insertPending({ id: randomUUID(), ...base }), executions.insertPending({ id: randomUUID(), ...base })]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+  });
+
+  it('claims an execution once; finishing records stats and last_run_at', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const id = randomUUID();
+    await executions.insertPending({ id, job_id: jobId, idempotency_key: `m:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x' });
+    const claims = await Promise.all([executions.claim(id, 'w1'), executions.claim(id, 'w2')]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const done = await executions.finish(id, 'success', null);
+    expect(done?.status).toBe('success');
+    expect(await executions.finish(id, 'failed', { message: 'late' })).toBeNull();
+    const stats = await db.query('select total_executions, success_count, last_status from job_stats where job_id=$1', [jobId]);
+    expect(stats.rows[0]).toMatchObject({ total_executions: '1', success_count: '1', last_status: 'success' });
+    expect((await jobs.findById(jobId))!.last_run_at).not.toBeNull();
+  });
+
+  it('finds due jobs through the index and advances only an unchanged job', async () => {
+    const jobId = randomUUID();
+    const job = await jobs.insert(jobId, meta({ next_run_at: new Date(Date.now() - 500) }));
+    const due = await jobs.findDue(new Date(), 10_000);
+    expect(due.map((j) => j.id)).toContain(jobId);
+    const plan = await db.query(`explain select id from jobs where enabled and scheduled_trigger and deleted_at is null and next_run_at is not null and next_run_at <= now() order by next_run_at limit 10`);
+    expect(JSON.stringify(plan.rows)).toContain('jobs_due_idx');
+    const next = { next_run_at: new Date(Date.now() + 60_000), last_fire_time: job.next_run_at!, completed: false };
+    expect(await jobs.advanceSchedule(jobId, { next_run_at: job.next_run_at!, current_version: 1 }, next)).toBe(true);
+    expect(await jobs.advanceSchedule(jobId, { next_run_at: job.next_run_at!, current_version: 1 }, next)).toBe(false);
+  });
+
+  describe('variables', () => {
+    const keys = parseEncryptionKeys(`k1:${randomBytes(32).toString('base64')},k2:${randomBytes(32).toString('base64')}`);
+    let vars: VariablesRepository;
+    beforeAll(() => {
+      vars = new VariablesRepository(db, new SecretCipher(keys, 'k1'));
+    });
+
+    it('stores sensitive values encrypted only, resolves job over global, rejects duplicates per scope', async () => {
+      const jobId = randomUUID();
+      await jobs.insert(jobId, meta());
+      const name = `V_${randomUUID().slice(0, 8)}`;
+      await vars.insert(randomUUID(), { name, value: 'global', is_sensitive: false, job_id: null });
+      await vars.insert(randomUUID(), { name, value: 's3cr3t-value', is_sensitive: true, job_id: jobId });
+      await expect(vars.insert(randomUUID(), { name, value: 'x', is_sensitive: false, job_id: null })).rejects.toBeInstanceOf(VariableNameTakenError);
+      const raw = await db.query('select value, encrypted_value, key_id from variables where job_id=$1', [jobId]);
+      expect(raw.rows[0].value).toBeNull();
+      expect(raw.rows[0].key_id).toBe('k1');
+      expect(JSON.stringify(raw.rows)).not.toContain('s3cr3t-value');
+      const resolved = await vars.resolveForJob(jobId);
+      expect(resolved.values[name]).toBe('s3cr3t-value');
+      expect(resolved.sensitive.has(name)).toBe(true);
+      expect((await vars.resolveForJob(randomUUID())).values[name]).toBe('global');
+    });
+
+    it('rotates keys: re-encrypts everything under the new active key; start-up check names missing keys', async () => {
+      await vars.insert(randomUUID(), { name: `R_${randomUUID().slice(0, 8)}`, value: 'rotate-me', is_sensitive: true, job_id: null });
+      const rotated = new VariablesRepository(db, new SecretCipher(keys, 'k2'));
+      expect(await rotated.reencryptAll()).toBeGreaterThanOrEqual(1);
+      const usage = await rotated.sensitiveKeyUsage();
+      expect(usage.map((u) => u.key_id)).toEqual(['k2']);
+      const onlyK2 = new VariablesRepository(db, new SecretCipher(keys.filter((k) => k.id === 'k2'), 'k2'));
+      await expect(onlyK2.assertKeysAvailable()).resolves.toBeUndefined();
+      const onlyK1 = new VariablesRepository(db, new SecretCipher(keys.filter((k) => k.id === 'k1'), 'k1'));
+      await expect(onlyK1.assertKeysAvailable()).rejects.toThrow('encryption key id(s) that are not configured: "k2"');
+      const none = new VariablesRepository(db, new SecretCipher([], null));
+      await expect(none.assertKeysAvailable()).rejects.toThrow('no encryption key is configured');
+    });
+  });
+});

@@ -1,0 +1,16 @@
+import type { AnyStepExecutor } from './executor-registry';
+import { HttpExecutor, type HttpExecutorOptions } from './http/http.executor';
+
+export interface BuiltInExecutorsOptions {
+  http?: HttpExecutorOptions;
+}
+
+/**
+ * Every step type shipped with vecron. Adding a step type = a folder `src/<type>/`
+ * (`<type>.config.ts`, `<type>.executor.ts`, spec) and one line here.
+ */
+export function createBuiltInExecutors(options: BuiltInExecutorsOptions = {}): AnyStepExecutor[] {
+  return [
+    new HttpExecutor(options.http),
+  ];
+}

@@ -1,0 +1,74 @@
+import { StepAbortedError, UnknownStepTypeError, wrapStepError } from './errors';
+import type { StepExecutor, StepRunContext } from './step-executor';
+import { validateStepConfig } from './validate-step-config';
+
+/**
+ * Any executor, whatever its config/output types. `execute` is declared with method
+ * syntax in StepExecutor, so a StepExecutor<HttpStepConfig, HttpStepOutput> fits here.
+ */
+export type AnyStepExecutor = StepExecutor<object, unknown>;
+
+/**
+ * The step types this process can run. Built once at start-up from a list of
+ * executors; the worker calls `run(type, resolvedConfig, ctx)` for each step.
+ */
+export class ExecutorRegistry {
+  private readonly executors = new Map<string, AnyStepExecutor>();
+
+  constructor(executors: readonly AnyStepExecutor[]) {
+    for (const executor of executors) {
+      if (this.executors.has(executor.type)) {
+        throw new Error(`duplicate executor for step type "${executor.type}"`);
+      }
+      this.executors.set(executor.type, executor);
+    }
+  }
+
+  /** Registered step types, sorted. */
+  types(): string[] {
+    return [...this.executors.keys()].sort();
+  }
+
+  has(type: string): boolean {
+    return this.executors.has(type);
+  }
+
+  /** The executor for `type`; throws UnknownStepTypeError when there is none. */
+  get(type: string): AnyStepExecutor {
+    const executor = this.executors.get(type);
+    if (!executor) throw new UnknownStepTypeError(type, this.types());
+    return executor;
+  }
+
+  /**
+   * Start-up check: throws (naming every missing type) unless all `types` are
+   * registered, so a worker missing a step type fails at boot, not mid-execution.
+   */
+  assertSupports(types: Iterable<string>): void {
+    const missing = [...new Set(types)].filter((t) => !this.executors.has(t)).sort();
+    if (missing.length > 0) {
+      throw new Error(
+        `unsupported step type${missing.length > 1 ? 's' : ''}: ${missing.map((t) => `"${t}"`).join(', ')} ` +
+          `(registered: ${this.types().join(', ') || 'none'})`,
+      );
+    }
+  }
+
+  /**
+   * Validates the (template-resolved) config, then executes the step. Always rejects
+   * with a StepError: executor StepErrors pass through; anything else is wrapped —
+   * StepAbortedError when the job signal is aborted, UnrecoverableStepError
+   * (`INTERNAL_ERROR`) for programming errors (TypeError, RangeError…), otherwise
+   * RetryableStepError (`UNEXPECTED_ERROR`).
+   */
+  async run(type: string, rawConfig: unknown, run: StepRunContext): Promise<unknown> {
+    const executor = this.get(type);
+    const config = validateStepConfig(executor, rawConfig);
+    if (run.signal.aborted) throw new StepAbortedError(run.signal.reason);
+    try {
+      return await executor.execute(config, run);
+    } catch (err) {
+      throw wrapStepError(err, run.signal);
+    }
+  }
+}

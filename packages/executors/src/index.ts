@@ -1,0 +1,34 @@
+export type { StepExecutor, StepRunContext } from './step-executor';
+export type { StepConfigIssue, StepErrorOptions, StepErrorJson } from './errors';
+export {
+  StepError,
+  RetryableStepError,
+  UnrecoverableStepError,
+  StepConfigError,
+  StepAbortedError,
+  StepTimeoutError,
+  UnknownStepTypeError,
+  wrapStepError,
+} from './errors';
+export { validateStepConfig } from './validate-step-config';
+export { ExecutorRegistry } from './executor-registry';
+export type { AnyStepExecutor } from './executor-registry';
+export { createBuiltInExecutors } from './built-in-executors';
+export type { BuiltInExecutorsOptions } from './built-in-executors';
+export { ExecutorsModule, EXECUTOR_REGISTRY } from './executors.module';
+export type { ExecutorsModuleOptions, ExecutorsModuleAsyncOptions } from './executors.module';
+export {
+  HttpStepConfig,
+  HttpAuthConfigBase,
+  HttpBasicAuthConfig,
+  HttpBearerAuthConfig,
+  HttpOAuth2AuthConfig,
+  HTTP_METHODS,
+  HTTP_AUTH_TYPES,
+} from './http/http.config';
+export type { HttpMethod, HttpAuthType, HttpAuthConfig, JsonValue } from './http/http.config';
+export { HttpExecutor, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';
+export type { HttpExecutorOptions, HttpStepOutput } from './http/http.executor';
+export { HttpStatusError, HttpNetworkError, HttpResponseTooLargeError, OAuth2TokenError } from './http/http.errors';
+export { OAuth2TokenCache } from './http/oauth2-token-cache';
+export type { OAuth2TokenCacheOptions, OAuth2CacheKeyParts } from './http/oauth2-token-cache';

@@ -1,0 +1,32 @@
+import type { ClassConstructor } from 'class-transformer';
+import type { Logger } from 'pino';
+import type { ObjectStorage } from '@vecron/storage';
+
+/** What an executor gets besides its config for one run of one step. */
+export interface StepRunContext {
+  jobId: string;
+  executionId: string;
+  stepId: string;
+  /**
+   * Job-level timeout / cancellation. Every executor must honour it: stop its work
+   * promptly and reject with StepAbortedError once it is aborted.
+   */
+  signal: AbortSignal;
+  /** pino child logger bound to job_id / execution_id / step_id. */
+  logger: Logger;
+  storage: ObjectStorage;
+  /** 1 for the first attempt of the execution, 2 for the first retry, … */
+  attempt: number;
+}
+
+/**
+ * The extension point for step types. `configClass` is a class-validator class
+ * that validates the config AFTER template resolution; `execute` receives the
+ * validated instance and returns the output stored at `steps.{id}.output`.
+ * Failures are StepError subclasses (their `retryable` flag drives retries).
+ */
+export interface StepExecutor<TConfig extends object = object, TOutput = unknown> {
+  readonly type: string;
+  readonly configClass: ClassConstructor<TConfig>;
+  execute(config: TConfig, run: StepRunContext): Promise<TOutput>;
+}

@@ -1,0 +1,35 @@
+import type { JobOptions, Queue, QueueOptions } from 'bull';
+
+/** Name of the Bull queue that carries executions from triggers to workers. */
+export const EXECUTIONS_QUEUE = 'executions';
+
+/** The payload of one Bull job: which execution to run. The Bull jobId is the execution id. */
+export interface ExecutionJobData {
+  execution_id: string;
+  job_id: string;
+}
+
+/** Bull options shared by every producer and consumer of the executions queue. */
+export function executionQueueOptions(redisUrl: string, prefix: string): QueueOptions {
+  return {
+    redis: redisUrl,
+    prefix,
+    settings: { lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 1 },
+  };
+}
+
+/** Options of one execution's Bull job: never retried by Bull (the worker decides retries per step). */
+export function executionJobOptions(executionId: string, delayMs: number): JobOptions {
+  return {
+    jobId: executionId,
+    delay: Math.max(0, Math.round(delayMs)),
+    attempts: 1,
+    removeOnComplete: true,
+    removeOnFail: 1000,
+  };
+}
+
+/** Adds (or re-adds: Bull ignores a jobId it already holds) one execution to the queue. */
+export async function enqueueExecution(queue: Queue<ExecutionJobData>, data: ExecutionJobData, delayMs = 0): Promise<void> {
+  await queue.add(data, executionJobOptions(data.execution_id, delayMs));
+}

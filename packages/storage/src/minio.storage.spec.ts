@@ -1,0 +1,173 @@
+import { once } from 'events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
+import { Readable } from 'stream';
+import { ObjectNotFoundError, StorageRequestError, StorageUnavailableError } from './errors';
+import { MinioObjectStorage, parseS3EndpointUrl } from './minio.storage';
+
+/**
+ * Error mapping against a scripted HTTP server (no real S3 needed): each test
+ * says how the "server" answers and checks which typed error comes out.
+ */
+describe('MinioObjectStorage error mapping', () => {
+  let server: Server;
+  let port: number;
+  let handler: (req: IncomingMessage, res: ServerResponse) => void;
+  let requests: string[];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      req.resume();
+      handler(req, res);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    requests = [];
+  });
+
+  const storage = (): MinioObjectStorage =>
+    new MinioObjectStorage({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'k', secretKey: 's', bucket: 'bkt', region: 'us-east-1' });
+
+  const s3Error = (status: number, code: string) => (_req: IncomingMessage, res: ServerResponse) => {
+    const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>scripted ${code}</Message></Error>`;
+    res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  it('maps NoSuchKey to ObjectNotFoundError', async () => {
+    handler = s3Error(404, 'NoSuchKey');
+    const error = await storage().get('a/b.json').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectNotFoundError);
+    expect((error as ObjectNotFoundError).key).toBe('a/b.json');
+  });
+
+  it('maps a body-less 404 on HEAD (NotFound) to ObjectNotFoundError, and exists() to false', async () => {
+    handler = (_req, res) => {
+      res.writeHead(404);
+      res.end();
+    };
+    await expect(storage().stat('a/b.json')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(storage().exists('a/b.json')).resolves.toBe(false);
+  });
+
+  it.each([
+    [500, 'InternalError'],
+    [503, 'SlowDown'],
+    [503, 'ServiceUnavailable'],
+  ])('maps %i %s to a retryable StorageUnavailableError, without retrying inside the client', async (status, code) => {
+    handler = s3Error(status, code);
+    const error = await storage().put('k', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as StorageUnavailableError).retryable).toBe(true);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('maps 403 AccessDenied to a non-retryable StorageRequestError carrying the S3 code', async () => {
+    handler = s3Error(403, 'AccessDenied');
+    const error = await storage().get('k').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageRequestError);
+    expect((error as StorageRequestError).s3Code).toBe('AccessDenied');
+    expect((error as StorageRequestError).retryable).toBe(false);
+  });
+
+  it('maps NoSuchBucket to StorageRequestError, not ObjectNotFoundError', async () => {
+    handler = s3Error(404, 'NoSuchBucket');
+    const error = await storage().get('k').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageRequestError);
+    expect((error as StorageRequestError).s3Code).toBe('NoSuchBucket');
+  });
+
+  it('emits StorageUnavailableError on the stream when the connection drops mid-body', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000000', 'Content-Type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1000, 7));
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const stream = await storage().getStream('big.bin');
+    let received = 0;
+    const error = await (async () => {
+      for await (const chunk of stream) received += (chunk as Buffer).length;
+    })().catch((e: unknown) => e);
+    expect(received).toBe(1000);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('get() also maps a drop mid-body to StorageUnavailableError', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Length': '5000' });
+      res.write(Buffer.alloc(10));
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    await expect(storage().get('k')).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('ping() fails with StorageUnavailableError when the bucket is missing', async () => {
+    handler = (_req, res) => {
+      res.writeHead(404);
+      res.end();
+    };
+    await expect(storage().ping()).rejects.toThrow(/bucket "bkt" does not exist/);
+    await expect(storage().ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('putStream of a failing multipart upload aborts the upload and throws the store error', async () => {
+    const partSize = 5 * 1024 * 1024;
+    handler = (req, res) => {
+      if (req.method === 'POST' && req.url?.includes('uploads')) {
+        const body = '<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>up-1</UploadId></InitiateMultipartUploadResult>';
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end(body);
+      } else if (req.method === 'PUT' && req.url?.includes('partNumber=2')) {
+        s3Error(500, 'InternalError')(req, res);
+      } else if (req.method === 'PUT') {
+        res.writeHead(200, { ETag: '"e"' });
+        res.end();
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    };
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < 4; i += 1) yield Buffer.alloc(partSize, i);
+      })(),
+    );
+    const error = await new MinioObjectStorage({ endPoint: '127.0.0.1', port, accessKey: 'k', secretKey: 's', bucket: 'bkt', region: 'us-east-1', partSize })
+      .putStream('k', body)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(requests.some((r) => r.startsWith('DELETE /bkt/k?uploadId=up-1'))).toBe(true);
+    expect(requests.some((r) => r.startsWith('POST /bkt/k?uploadId='))).toBe(false); // never completed
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('rejects a part size below the S3 minimum', () => {
+    expect(() => new MinioObjectStorage({ endPoint: 'x', accessKey: 'k', secretKey: 's', bucket: 'bkt', partSize: 1024 })).toThrow(RangeError);
+  });
+});
+
+describe('parseS3EndpointUrl', () => {
+  it('splits host, port and scheme', () => {
+    expect(parseS3EndpointUrl('http://127.0.0.1:59000')).toEqual({ endPoint: '127.0.0.1', port: 59000, useSSL: false });
+    expect(parseS3EndpointUrl('https://minio.example.com')).toEqual({ endPoint: 'minio.example.com', port: 443, useSSL: true });
+    expect(parseS3EndpointUrl('http://minio:9000/')).toEqual({ endPoint: 'minio', port: 9000, useSSL: false });
+    expect(parseS3EndpointUrl('http://[::1]:9000')).toEqual({ endPoint: '::1', port: 9000, useSSL: false });
+  });
+
+  it('rejects what is not an http(s) endpoint, without echoing credentials', () => {
+    expect(() => parseS3EndpointUrl('ftp://host')).toThrow(TypeError);
+    expect(() => parseS3EndpointUrl('http://host:9000/bucket')).toThrow(/path/);
+    expect(() => parseS3EndpointUrl('not a url with secret')).toThrow(TypeError);
+    expect(() => parseS3EndpointUrl('not a url with secret')).not.toThrow(/secret/);
+  });
+});

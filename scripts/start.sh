@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts the whole system from a fresh clone: dependencies, local services
+# (PostgreSQL, Redis, S3 endpoint), migrations, build, then api + scheduler + worker
+# as background processes (logs and PID files under .data/). Stop with scripts/stop.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RUN=.data/run
+LOGS=.data/logs
+
+bash scripts/bootstrap.sh
+bash scripts/services.sh up
+echo "[start] building"
+pnpm exec turbo run build --output-logs=errors-only >/dev/null
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+echo "[start] applying migrations"
+node apps/api/dist/cli.js migrate
+
+mkdir -p "$RUN" "$LOGS"
+start_app() {
+  local name=$1
+  local pidfile="$RUN/$name.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "[start] $name already running (pid $(cat "$pidfile"))"
+    return
+  fi
+  nohup node "apps/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$pidfile"
+  echo "[start] $name started (pid $!, log $LOGS/$name.log)"
+}
+start_app api
+start_app scheduler
+start_app worker
+
+PORT="${PORT:-8080}"; HOST="${HOST:-127.0.0.1}"
+for _ in $(seq 1 100); do
+  if node -e "fetch(process.argv[1]).then(r => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))" "http://$HOST:$PORT/health"; then break; fi
+  if ! kill -0 "$(cat "$RUN/api.pid")" 2>/dev/null; then echo "[start] api exited, see $LOGS/api.log"; tail -20 "$LOGS/api.log"; exit 1; fi
+  sleep 0.3
+done
+for name in scheduler worker; do
+  kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || { echo "[start] $name exited, see $LOGS/$name.log"; tail -20 "$LOGS/$name.log"; exit 1; }
+done
+echo
+echo "vecron is running: http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs, health: http://$HOST:$PORT/health)"
+echo "stop it with: bash scripts/stop.sh   (add --services to stop PostgreSQL, Redis and S3 too)"
