@@ -192,7 +192,7 @@ describe('engine end to end: api → scheduler → Bull → worker → S3 contex
       await api().ok('POST', `/api/jobs/${job.id}/disable`);
       await sleep(500);
       const before = (await api().executions(job.id)).items.map((e) => e.id);
-      await sleep(4000);
+      await sleep(6000);
       await api().ok('POST', `/api/jobs/${job.id}/enable`);
       await sleep(600);
       await api().ok('POST', `/api/jobs/${job.id}/disable`);
@@ -204,17 +204,18 @@ describe('engine end to end: api → scheduler → Bull → worker → S3 contex
 
     it('fire_once: one run for all missed fires; the others recorded as coalesced', async () => {
       const { after, skips } = await missed('fire_once');
-      // One coalesced run for the gap, plus at most the on-time fire right after enabling.
+      // One coalesced run for the ~6 s gap, plus at most the on-time fires of the 0.6 s enabled
+      // afterwards (enqueued up to 1 s ahead).
       expect(after.length).toBeGreaterThanOrEqual(1);
-      expect(after.length).toBeLessThanOrEqual(2);
-      expect(skips.filter((s) => s.reason === 'misfire_coalesced').length).toBeGreaterThanOrEqual(2);
+      expect(after.length).toBeLessThanOrEqual(3);
+      expect(skips.filter((s) => s.reason === 'misfire_coalesced').length).toBeGreaterThanOrEqual(3);
     });
 
     it('skip: none of the missed fires run; all recorded as skipped', async () => {
       const { after, skips } = await missed('skip');
       expect(skips.filter((s) => s.reason === 'misfire_skipped').length).toBeGreaterThanOrEqual(3);
-      // At most the one on-time fire right after enabling.
-      expect(after.length).toBeLessThanOrEqual(1);
+      // Only fires within the misfire threshold (1.5 s here) still count as on time and run.
+      expect(after.length).toBeLessThanOrEqual(3);
     });
 
     it('fire_all with a cap: the first `cap` missed fires run, the rest are recorded', async () => {

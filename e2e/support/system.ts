@@ -26,7 +26,7 @@ export class TestSystem {
     const bucket = `vecron-${name.replace(/_/g, '-')}`;
     const storage = storageFor(bucket);
     await storage.ensureBucket();
-    await storage.deletePrefix('');
+    await storage.deletePrefix('jobs/');
     this.env = {
       DATABASE_URL: await freshDatabase(`vecron_${name}`),
       REDIS_URL,

@@ -45,6 +45,16 @@ export interface NewExecution {
   scheduled_for?: Date | null;
   definition_version: number;
   context_path: string;
+  /** false when the job allows concurrent runs; true (default) keeps this run alone. */
+  exclusive?: boolean;
+}
+
+/** Claiming failed because another execution of the same job is running and the job forbids overlap. */
+export class ConcurrentRunError extends Error {
+  constructor(readonly executionId: string, readonly jobId: string) {
+    super('another execution of this job is still running (allow_concurrent is false)');
+    this.name = 'ConcurrentRunError';
+  }
 }
 
 export interface ExecutionListFilter {
@@ -71,23 +81,35 @@ export class ExecutionsRepository {
   async insertPending(e: NewExecution, q: Queryable = this.db): Promise<ExecutionRecord | null> {
     const { rows } = await q.query<ExecutionRecord>(
       `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for,
-         definition_version, context_path)
-       values ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9)
+         definition_version, context_path, exclusive)
+       values ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10)
        on conflict (idempotency_key) do nothing returning ${COLUMNS}`,
       [e.id, e.job_id, e.idempotency_key, e.trigger_source, e.trigger_metadata ?? {}, e.attempt ?? 1, e.scheduled_for ?? null,
-        e.definition_version, e.context_path],
+        e.definition_version, e.context_path, e.exclusive ?? true],
     );
     return rows[0] ?? null;
   }
 
-  /** pending → running. Returns null when someone else claimed it (or it was cancelled). */
+  /**
+   * pending → running. Returns null when someone else claimed it (or it was cancelled).
+   * Throws ConcurrentRunError when the execution is exclusive and another exclusive run of the
+   * same job is running (a unique partial index decides, so two workers cannot both win).
+   */
   async claim(id: string, workerId: string): Promise<ExecutionRecord | null> {
-    const { rows } = await this.db.query<ExecutionRecord>(
-      `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
-       where id=$1 and status='pending' returning ${COLUMNS}`,
-      [id, workerId],
-    );
-    return rows[0] ?? null;
+    try {
+      const { rows } = await this.db.query<ExecutionRecord>(
+        `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
+         where id=$1 and status='pending' returning ${COLUMNS}`,
+        [id, workerId],
+      );
+      return rows[0] ?? null;
+    } catch (err) {
+      if ((err as { code?: string; constraint?: string }).constraint === 'job_executions_one_exclusive_run_idx') {
+        const { rows } = await this.db.query<{ job_id: string }>('select job_id from job_executions where id=$1', [id]);
+        throw new ConcurrentRunError(id, rows[0]?.job_id ?? '');
+      }
+      throw err;
+    }
   }
 
   async setCurrentStep(id: string, stepId: string | null): Promise<void> {
@@ -126,15 +148,6 @@ export class ExecutionsRepository {
   async findById(id: string): Promise<ExecutionRecord | null> {
     const { rows } = await this.db.query<ExecutionRecord>(`select ${COLUMNS} from job_executions where id=$1`, [id]);
     return rows[0] ?? null;
-  }
-
-  /** Executions of a job that are pending or running (allow_concurrent=false). */
-  async countActive(jobId: string, excludeId?: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>(
-      `select count(*) as n from job_executions where job_id=$1 and status in ('pending','running') and id <> coalesce($2::uuid, '00000000-0000-0000-0000-000000000000')`,
-      [jobId, excludeId ?? null],
-    );
-    return Number(rows[0]!.n);
   }
 
   /** Pending executions older than `olderThan` (lost between insert and enqueue): to put back on the queue. */

@@ -1,11 +1,10 @@
-import { plainToInstance, Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
-import { cloneJson, isPlainObject, NotJson } from './json-value';
+import { cloneJson, defineKey, isPlainObject, NotJson } from './json-value';
 import { isValidTimeZone } from './time-zone';
 
 /**
  * The building blocks of the definition model: class-validator decorators whose messages are
- * the final `{path, message}` texts, plus class-transformer glue that builds nested model
+ * the final `{path, message}` texts, plus the glue that builds nested model
  * instances from the submitted JSON without losing or reinterpreting any key.
  *
  * A check returns null when the value is fine, else one or more problems. A problem may point
@@ -42,10 +41,13 @@ export function decodeProblems(message: string): Problem[] | undefined {
 
 let constraintCounter = 0;
 
+/** Prototypes of the model classes (every model class has at least one Field). */
+const modelPrototypes = new WeakSet<object>();
+
 /** A class-validator constraint running `check` on the property. */
 export function Field(check: Check): PropertyDecorator {
   constraintCounter += 1;
-  return ValidateBy({
+  const decorator = ValidateBy({
     name: `vecronField${constraintCounter}`,
     validator: {
       validate: (value: unknown, args) => toProblems(check(value, args?.object as Record<string, unknown>)).length === 0,
@@ -53,6 +55,10 @@ export function Field(check: Check): PropertyDecorator {
         PROBLEM_MARK + JSON.stringify(toProblems(check(args?.value, args?.object as Record<string, unknown>))),
     },
   });
+  return (target, key) => {
+    modelPrototypes.add(target);
+    decorator(target, key);
+  };
 }
 
 const absent = (value: unknown): boolean => value === undefined || value === null;
@@ -119,7 +125,21 @@ export function oneOf(values: readonly string[]): Check {
   return (value) => (typeof value === 'string' && values.includes(value) ? null : `must be one of ${values.join(', ')}`);
 }
 
-export const object: Check = (value) => (isPlainObject(value) ? null : 'must be an object');
+/**
+ * A JSON object: a plain object, or a model instance built from one (or a model default). Arrays,
+ * other class instances and NotJson values are not.
+ */
+export function isObjectValue(value: unknown): boolean {
+  if (isPlainObject(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (sources.has(value)) return true;
+  for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (modelPrototypes.has(proto as object)) return true;
+  }
+  return false;
+}
+
+export const object: Check = (value) => (isObjectValue(value) ? null : 'must be an object');
 
 export interface ArrayRules {
   min?: number;
@@ -140,7 +160,7 @@ export function arrayOfObjects(rules: ArrayRules = {}): Check {
     }
     const problems: Problem[] = [];
     value.forEach((item, i) => {
-      if (!isPlainObject(item)) problems.push({ message: 'must be an object', at: `[${i}]` });
+      if (!isObjectValue(item)) problems.push({ message: 'must be an object', at: `[${i}]` });
     });
     return problems.length > 0 ? problems : null;
   };
@@ -181,7 +201,7 @@ export function hasTemplate(text: string): boolean {
 
 /** An absolute http(s) URL, or any string containing a template. */
 export const httpUrl: Check = (value) => {
-  const base = str()(value);
+  const base = str()(value, {});
   if (base !== null) return base;
   const text = value as string;
   if (hasTemplate(text)) return null;
@@ -208,19 +228,73 @@ export function all(...checks: Check[]): Check {
 // Building model instances
 // ---------------------------------------------------------------------------------------------
 
-// A model class: constructible without arguments (class-transformer instantiates it).
-export type ModelClass = new () => object;
+/*
+ * Model instances are built here rather than with class-transformer's plainToInstance, which
+ * recurses into every nested value (free-form bodies included), silently drops keys such as
+ * `constructor`, `__proto__` or `toString`, and crashes on some of them. Here every submitted key
+ * becomes an own data property of the instance (so the unknown-property check sees it), values
+ * of model properties are built with the builder their decorator registered, and all other
+ * values are kept as they are.
+ */
 
-/** The submitted object each model instance was built from (to find keys class-transformer skips). */
+// A model class: constructible without arguments.
+export type ModelClass = new () => object;
+type Builder = (raw: unknown, parent: Record<string, unknown>) => unknown;
+
+const builders = new Map<object, Map<string, Builder>>();
+
+function registerBuilder(prototype: object, key: string | symbol, builder: Builder): void {
+  let map = builders.get(prototype);
+  if (map === undefined) {
+    map = new Map();
+    builders.set(prototype, map);
+  }
+  map.set(String(key), builder);
+}
+
+function builderFor(instance: object, key: string): Builder | undefined {
+  for (let proto: unknown = Object.getPrototypeOf(instance); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const builder = builders.get(proto as object)?.get(key);
+    if (builder !== undefined) return builder;
+  }
+  return undefined;
+}
+
+/** The submitted object each model instance was built from. */
 const sources = new WeakMap<object, Record<string, unknown>>();
 
 export function sourceOf(instance: object): Record<string, unknown> | undefined {
   return sources.get(instance);
 }
 
-/** Builds a model instance from a submitted object, keeping class defaults for absent keys. */
+/** Submitted keys that were not copied onto a model instance (see toModel). */
+const refusedKeys = new WeakMap<object, string[]>();
+
+/** Keys of a submitted object that toModel refused (`__proto__`, `constructor`, `toString`…). */
+export function refusedKeysOf(instance: object): readonly string[] {
+  return refusedKeys.get(instance) ?? [];
+}
+
+/**
+ * Builds a model instance from a submitted object; class defaults stay for absent keys. Keys that
+ * name Object.prototype members (`__proto__`, `constructor`, `toString`…) are never model
+ * properties and would confuse class-validator (it reads `constructor` to find the metadata):
+ * they are not copied but remembered, and reported as unknown properties.
+ */
 export function toModel<T extends object>(cls: new () => T, raw: Record<string, unknown>): T {
-  const instance = plainToInstance(cls, raw, { exposeDefaultValues: true });
+  const instance = new cls();
+  const refused: string[] = [];
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (key in Object.prototype) {
+      refused.push(key);
+      continue;
+    }
+    const builder = builderFor(instance, key);
+    defineKey(instance as Record<string, unknown>, key, builder === undefined ? value : builder(value, raw));
+  }
+  if (refused.length > 0) refusedKeys.set(instance, refused);
   sources.set(instance, raw);
   return instance;
 }
@@ -236,35 +310,22 @@ export type ClassFor = (raw: Record<string, unknown>, parent: Record<string, unk
 export function Nested(classFor: ClassFor, options: { each?: boolean; optional?: boolean } = {}): PropertyDecorator {
   const build = (raw: unknown, parent: Record<string, unknown>): unknown =>
     isPlainObject(raw) ? toModel(classFor(raw, parent), raw) : raw;
-  const transform = Transform(
-    ({ obj, key }) => {
-      const parent = obj as Record<string, unknown>;
-      const raw = parent[key];
-      if (options.each && Array.isArray(raw)) return raw.map((item) => build(item, parent));
-      return build(raw, parent);
-    },
-    { toClassOnly: true },
-  );
   const nested = ValidateNested({ each: options.each });
   const onlyWhenPresent = options.optional ? ValidateIf((_o, value) => !absent(value)) : undefined;
   return (target, key) => {
-    transform(target, key);
+    registerBuilder(target, key, (raw, parent) =>
+      options.each && Array.isArray(raw) ? raw.map((item) => build(item, parent)) : build(raw, parent),
+    );
     nested(target, key);
     onlyWhenPresent?.(target, key);
   };
 }
 
 /**
- * Free-form JSON (http body, headers, parameters, rows): copied from the submitted value as is
- * (every key kept, including ones like `constructor`), never turned into model classes.
- * Non-JSON content becomes a NotJson that the `json` checks report.
+ * Free-form JSON (http body, headers, parameters, rows): a deep copy of the submitted value
+ * (every key kept), never turned into model classes. Non-JSON content becomes a NotJson that the
+ * `json` checks report.
  */
 export function FreeForm(): PropertyDecorator {
-  return Transform(
-    ({ obj, key }) => {
-      const raw = (obj as Record<string, unknown>)[key];
-      return raw === undefined ? undefined : cloneJson(raw);
-    },
-    { toClassOnly: true },
-  );
+  return (target, key) => registerBuilder(target, key, (raw) => cloneJson(raw));
 }

@@ -6,7 +6,7 @@ import {
   parseCondition,
 } from '@vecron/context';
 import { type ValidationError, validateSync } from 'class-validator';
-import { decodeProblems, sourceOf, toModel } from './field.decorators';
+import { decodeProblems, refusedKeysOf, sourceOf, toModel } from './field.decorators';
 import { JobDefinition } from './job-definition.model';
 import { cloneJson, defineKey, isPlainObject } from './json-value';
 import { childPath, isInside, joinPath, JobDefinitionValidationError, type ValidationIssue } from './validation-issue';
@@ -75,30 +75,18 @@ function flatten(errors: readonly ValidationError[], parent: string, out: Collec
   }
 }
 
-/**
- * Keys class-transformer silently skips (`__proto__`, `constructor`, `toString`…) would escape
- * the unknown-property check; compare each model object with the object it was built from.
- */
-function findSkippedKeys(instance: object, path: string, out: Collected[]): void {
-  const raw = sourceOf(instance);
-  if (raw !== undefined) {
-    for (const key of Object.keys(raw)) {
-      if (!Object.prototype.hasOwnProperty.call(instance, key)) {
-        const at = childPath(path, key);
-        out.push({ path: at, message: `property ${key} should not exist`, suppress: [at] });
-      }
-    }
+/** Unknown properties that toModel kept off the instances (`__proto__`, `constructor`…). */
+function findRefusedKeys(instance: object, path: string, out: Collected[]): void {
+  for (const key of refusedKeysOf(instance)) {
+    const at = childPath(path, key);
+    out.push({ path: at, message: `property ${key} should not exist`, suppress: [at] });
   }
   for (const [key, value] of Object.entries(instance)) {
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) => {
-        if (item !== null && typeof item === 'object' && sourceOf(item) !== undefined) {
-          findSkippedKeys(item, `${childPath(path, key)}[${i}]`, out);
-        }
-      });
-    } else if (value !== null && typeof value === 'object' && sourceOf(value) !== undefined) {
-      findSkippedKeys(value, childPath(path, key), out);
-    }
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    items.forEach((item, i) => {
+      if (item === null || typeof item !== 'object' || sourceOf(item) === undefined) return;
+      findRefusedKeys(item, Array.isArray(value) ? `${childPath(path, key)}[${i}]` : childPath(path, key), out);
+    });
   }
 }
 
@@ -179,6 +167,20 @@ function checkSteps(raw: Record<string, unknown>, out: Collected[]): void {
   });
 }
 
+/** Path order: `name` < `schedule.type` < `steps[2].id` < `steps[10].id` (indexes numerically). */
+function comparePaths(a: string, b: string): number {
+  const pa = a.split(/(\d+)/);
+  const pb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i] as string;
+    const y = pb[i] as string;
+    if (x === y) continue;
+    if (i % 2 === 1) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 function finish(collected: Collected[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
@@ -189,7 +191,7 @@ function finish(collected: Collected[]): ValidationIssue[] {
     seen.add(key);
     issues.push({ path: issue.path, message: issue.message });
   }
-  return issues;
+  return issues.sort((a, b) => comparePaths(a.path, b.path));
 }
 
 const defaultsCache = new Map<new () => object, Record<string, unknown>>();
@@ -248,7 +250,7 @@ export function validateJobDefinition(raw: unknown): JobDefinitionValidationResu
   });
   const collected: Collected[] = [];
   flatten(errors, '', collected);
-  findSkippedKeys(instance, '', collected);
+  findRefusedKeys(instance, '', collected);
   checkSteps(raw, collected);
   const issues = finish(collected);
   if (issues.length > 0) return { ok: false, errors: issues };

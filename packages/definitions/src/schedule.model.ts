@@ -51,7 +51,7 @@ export function parseScheduleDate(text: string, timezone: string, endOfDay = fal
 }
 
 const cronExpression: Check = (value) => {
-  const base = str()(value);
+  const base = str()(value, {});
   if (base !== null) return base;
   try {
     const cron = parseCron(value as string);

@@ -226,25 +226,21 @@ export class SftpPasswordAuth {
   @Req(str({ min: 0 })) password!: string;
 }
 
-const keySource = (other: string): Check => (v, obj) => {
-  const mine = v !== undefined && v !== null;
-  const theirs = obj[other] !== undefined && obj[other] !== null;
-  if (mine && theirs) return `cannot be combined with ${other}: give exactly one of private_key_path and private_key`;
-  if (!mine && !theirs) return 'one of private_key_path and private_key is required';
-  return mine ? text(v, obj) : null;
-};
+const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 /** Exactly one of `private_key_path` (a file on the worker) and `private_key` (PEM text). */
 export class SftpKeyAuth {
   @Discriminator(SFTP_AUTH_TYPES, 'parent') type!: 'ssh_key';
   @Req(text) username!: string;
-  @Field(keySource('private_key')) private_key_path?: string | null;
   @Field((v, obj) => {
-    // Report "one of … is required" once, on private_key_path.
-    if ((v === undefined || v === null) && (obj['private_key_path'] === undefined || obj['private_key_path'] === null)) {
-      return null;
-    }
-    return keySource('private_key_path')(v, obj);
+    if (present(v)) return text(v, obj);
+    return present(obj['private_key']) ? null : 'one of private_key_path and private_key is required';
+  })
+  private_key_path?: string | null;
+  @Field((v, obj) => {
+    if (!present(v)) return null;
+    if (present(obj['private_key_path'])) return 'cannot be combined with private_key_path: give exactly one of them';
+    return text(v, obj);
   })
   private_key?: string | null;
   @Opt(str({ min: 0 })) passphrase?: string | null;

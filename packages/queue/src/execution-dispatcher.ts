@@ -14,6 +14,8 @@ export interface DispatchRequest {
   triggerMetadata?: Record<string, unknown>;
   /** The fire time of a scheduled run. */
   scheduledFor?: Date | null;
+  /** The job's allow_concurrent: false makes this run exclusive (skipped if another is running). */
+  allowConcurrent: boolean;
   /** Delay the Bull job so that it starts at `scheduledFor` (enqueue-ahead). */
   delayMs?: number;
 }
@@ -52,6 +54,7 @@ export class ExecutionDispatcher {
         scheduled_for: req.scheduledFor ?? null,
         definition_version: req.definitionVersion,
         context_path: executionContextKey(req.jobId, id),
+        exclusive: !req.allowConcurrent,
       },
       q,
     );

@@ -1,9 +1,9 @@
 import { once } from 'events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import { createServer, globalAgent, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { Readable } from 'stream';
 import { ObjectNotFoundError, StorageRequestError, StorageUnavailableError } from './errors';
-import { MinioObjectStorage, parseS3EndpointUrl } from './minio.storage';
+import { MinioObjectStorage, parseS3EndpointUrl, type MinioObjectStorageOptions } from './minio.storage';
 
 /**
  * Error mapping against a scripted HTTP server (no real S3 needed): each test
@@ -35,8 +35,18 @@ describe('MinioObjectStorage error mapping', () => {
     requests = [];
   });
 
-  const storage = (): MinioObjectStorage =>
-    new MinioObjectStorage({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'k', secretKey: 's', bucket: 'bkt', region: 'us-east-1' });
+  const storage = (options: Partial<MinioObjectStorageOptions> = {}): MinioObjectStorage =>
+    new MinioObjectStorage({
+      endPoint: '127.0.0.1',
+      port,
+      useSSL: false,
+      accessKey: 'k',
+      secretKey: 's',
+      bucket: 'bkt',
+      region: 'us-east-1',
+      retryBaseDelayMs: 1,
+      ...options,
+    });
 
   const s3Error = (status: number, code: string) => (_req: IncomingMessage, res: ServerResponse) => {
     const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>scripted ${code}</Message></Error>`;
@@ -64,11 +74,52 @@ describe('MinioObjectStorage error mapping', () => {
     [500, 'InternalError'],
     [503, 'SlowDown'],
     [503, 'ServiceUnavailable'],
-  ])('maps %i %s to a retryable StorageUnavailableError, without retrying inside the client', async (status, code) => {
+  ])('maps %i %s to a retryable StorageUnavailableError after maxRetries retries', async (status, code) => {
     handler = s3Error(status, code);
-    const error = await storage().put('k', 'x').catch((e: unknown) => e);
+    const error = await storage({ maxRetries: 2 }).put('k', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as StorageUnavailableError).retryable).toBe(true);
+    expect(requests).toHaveLength(3);
+  });
+
+  it('maps a bare 502 (no XML body) to StorageUnavailableError too', async () => {
+    handler = (_req, res) => {
+      res.writeHead(502);
+      res.end();
+    };
+    await expect(storage({ maxRetries: 0 }).get('k')).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('retries a transient failure of an idempotent request and succeeds', async () => {
+    let calls = 0;
+    handler = (req, res) => {
+      calls += 1;
+      if (calls === 1) return s3Error(500, 'InternalError')(req, res);
+      if (calls === 2) return res.socket?.destroy(); // connection reset
+      res.writeHead(200, { ETag: '"abc"' });
+      res.end();
+    };
+    await expect(storage().put('k', 'x')).resolves.toBeUndefined();
+    expect(requests).toHaveLength(3);
+  });
+
+  it('frees the connection after a 5xx answer (minio itself leaves those bodies unread)', async () => {
+    handler = (_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'application/xml' });
+      res.end('<Error><Code>InternalError</Code><Message>' + 'x'.repeat(100_000) + '</Message></Error>');
+    };
+    await expect(storage({ maxRetries: 0 }).put('k', 'x')).rejects.toBeInstanceOf(StorageUnavailableError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const busy = Object.entries(globalAgent.sockets)
+      .filter(([name]) => name.includes(`:${port}:`))
+      .flatMap(([, sockets]) => sockets ?? []);
+    expect(busy).toHaveLength(0);
+  });
+
+  it('does not retry a refusal (4xx)', async () => {
+    handler = s3Error(403, 'AccessDenied');
+    await expect(storage({ maxRetries: 5 }).delete('k')).rejects.toBeInstanceOf(StorageRequestError);
     expect(requests).toHaveLength(1);
   });
 

@@ -1,3 +1,5 @@
+import * as http from 'http';
+import * as https from 'https';
 import { Client, S3Error } from 'minio';
 import { PassThrough, type Readable } from 'stream';
 import { ObjectNotFoundError, StorageError, StorageRequestError, StorageUnavailableError } from './errors';
@@ -28,6 +30,13 @@ export interface MinioObjectStorageOptions {
   partSize?: number;
   /** Parts of one putStream uploaded in parallel (default 2). Memory held ≈ (uploadConcurrency + 1) × partSize. */
   uploadConcurrency?: number;
+  /**
+   * Retries of an idempotent request (everything but starting/completing a multipart upload)
+   * after a transient failure: a 5xx/SlowDown answer or a connection reset. Default 2, with
+   * exponential backoff from `retryBaseDelayMs` (default 100). A refused connection is not retried.
+   */
+  maxRetries?: number;
+  retryBaseDelayMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -69,6 +78,8 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+/** Network failures worth an immediate retry of an idempotent request (a reused keep-alive socket closed by the server…). */
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
 /**
  * ObjectStorage on an S3 API (MinIO in production, s3rver locally) through the
@@ -81,6 +92,8 @@ export class MinioObjectStorage implements ObjectStorage {
   private readonly region: string | undefined;
   private readonly partSize: number;
   private readonly uploadConcurrency: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseDelayMs: number;
 
   constructor(options: MinioObjectStorageOptions) {
     this.bucket = options.bucket;
@@ -90,6 +103,8 @@ export class MinioObjectStorage implements ObjectStorage {
       throw new RangeError(`partSize must be an integer between ${MIN_PART_SIZE} and ${MAX_PART_SIZE} bytes`);
     }
     this.uploadConcurrency = Math.max(1, Math.floor(options.uploadConcurrency ?? 2));
+    this.maxRetries = Math.max(0, Math.floor(options.maxRetries ?? 2));
+    this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 100);
     this.client =
       options.client ??
       new Client({
@@ -100,7 +115,9 @@ export class MinioObjectStorage implements ObjectStorage {
         secretKey: options.secretKey,
         region: options.region,
         pathStyle: true,
+        // We retry ourselves (idempotent requests only) and keep minio from logging through console.warn.
         retryOptions: { disableRetry: true },
+        transport: drainingTransport(options.useSSL ? https : http),
       });
   }
 
@@ -155,14 +172,11 @@ export class MinioObjectStorage implements ObjectStorage {
 
   async get(key: string): Promise<Buffer> {
     checkObjectKey(key);
-    const stream = await this.call('getObject', key, () => this.client.getObject(this.bucket, key));
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-    } catch (error) {
-      throw this.translate(error, 'getObject', key);
-    }
-    return Buffer.concat(chunks);
+    return this.call('getObject', key, async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.client.getObject(this.bucket, key)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
   }
 
   /**
@@ -204,8 +218,8 @@ export class MinioObjectStorage implements ObjectStorage {
 
   async list(prefix: string): Promise<ObjectInfo[]> {
     checkKeyPrefix(prefix);
-    const items: ObjectInfo[] = [];
-    try {
+    const items = await this.call('listObjects', prefix, async () => {
+      const found: ObjectInfo[] = [];
       // ListObjects (V1, marker = last key) rather than V2: every S3 server has it, and
       // s3rver's V2 answers 500 on Node >= 17 as soon as a listing is truncated (> 1000 keys),
       // because its continuation token uses DES, which OpenSSL 3 no longer provides.
@@ -213,21 +227,20 @@ export class MinioObjectStorage implements ObjectStorage {
         if (item.name === undefined) continue; // common prefixes only appear in non-recursive listings
         const info: ObjectInfo = { key: item.name, size: item.size, lastModified: item.lastModified };
         if (item.etag) info.etag = item.etag;
-        items.push(info);
+        found.push(info);
       }
-    } catch (error) {
-      throw this.translate(error, 'listObjectsV2', prefix);
-    }
+      return found;
+    });
     return sortByKey(items);
   }
 
   async delete(key: string): Promise<void> {
     checkObjectKey(key);
     try {
-      await this.client.removeObject(this.bucket, key);
+      await this.call('removeObject', key, () => this.client.removeObject(this.bucket, key));
     } catch (error) {
-      if (NOT_FOUND_CODES.has(s3Code(error) ?? '')) return;
-      throw this.translate(error, 'removeObject', key);
+      if (error instanceof ObjectNotFoundError) return;
+      throw error;
     }
   }
 
@@ -237,6 +250,7 @@ export class MinioObjectStorage implements ObjectStorage {
     const keys = (await this.list(prefix)).map((item) => item.key);
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);
+      // Deleting is idempotent, so a batch that failed half-way is simply sent again (see `call`).
       const results = await this.call('removeObjects', prefix, () => this.client.removeObjects(this.bucket, batch));
       const failures = (results as unknown[]).map(deleteFailure).filter((f): f is DeleteFailure => f !== undefined && !NOT_FOUND_CODES.has(f.code));
       if (failures.length > 0) {
@@ -260,8 +274,11 @@ export class MinioObjectStorage implements ObjectStorage {
   }
 
   private async multipartUpload(key: string, contentType: string, firstParts: Buffer[], rest: AsyncGenerator<Buffer, void, undefined>): Promise<void> {
-    const uploadId = await this.call('initiateMultipartUpload', key, () =>
-      this.client.initiateNewMultipartUpload(this.bucket, key, { 'Content-Type': contentType }),
+    const uploadId = await this.call(
+      'initiateMultipartUpload',
+      key,
+      () => this.client.initiateNewMultipartUpload(this.bucket, key, { 'Content-Type': contentType }),
+      { idempotent: false },
     );
     const etags: { part: number; etag: string }[] = [];
     const inFlight = new Set<Promise<void>>();
@@ -275,14 +292,15 @@ export class MinioObjectStorage implements ObjectStorage {
         return;
       }
       const part = partNumber;
-      const upload: Promise<void> = this.client
-        .uploadPart({ bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber: part, headers: {} }, data)
+      const upload: Promise<void> = this.call('uploadPart', key, () =>
+        this.client.uploadPart({ bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber: part, headers: {} }, data),
+      )
         .then(
           (result) => {
             etags.push({ part, etag: result.etag });
           },
           (error: unknown) => {
-            failure ??= { error: this.translate(error, 'uploadPart', key) };
+            failure ??= { error };
           },
         )
         .finally(() => inFlight.delete(upload));
@@ -307,7 +325,9 @@ export class MinioObjectStorage implements ObjectStorage {
       await Promise.all(inFlight);
       if (failure) throw failure.error;
       etags.sort((a, b) => a.part - b.part);
-      await this.call('completeMultipartUpload', key, () => this.client.completeMultipartUpload(this.bucket, key, uploadId, etags));
+      await this.call('completeMultipartUpload', key, () => this.client.completeMultipartUpload(this.bucket, key, uploadId, etags), {
+        idempotent: false,
+      });
     } catch (error) {
       await Promise.allSettled(inFlight);
       // Best effort: the original error matters more than a failed abort (some servers, s3rver among them, lack abort).
@@ -316,11 +336,21 @@ export class MinioObjectStorage implements ObjectStorage {
     }
   }
 
-  private async call<T>(operation: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw this.translate(error, operation, key);
+  /**
+   * Runs one request, translating its errors; an idempotent request is retried
+   * (up to `maxRetries`, exponential backoff with jitter) after a transient failure.
+   */
+  private async call<T>(operation: string, key: string | undefined, fn: () => Promise<T>, options: { idempotent?: boolean } = {}): Promise<T> {
+    const retries = options.idempotent === false ? 0 : this.maxRetries;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await fn();
+      } catch (error) {
+        const translated = this.translate(error, operation, key);
+        if (attempt >= retries || !(translated instanceof StorageUnavailableError) || !isTransient(error)) throw translated;
+        const delay = this.retryBaseDelayMs * 2 ** attempt;
+        await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
+      }
     }
   }
 
@@ -351,6 +381,27 @@ export class MinioObjectStorage implements ObjectStorage {
   }
 }
 
+/** The statuses on which minio 8.0.7 throws without reading the response (its `retryHttpCodes`). */
+const UNREAD_STATUSES = new Set([408, 429, 499, 500, 502, 503, 504, 520]);
+
+type Transport = Pick<typeof http, 'request'>;
+
+/**
+ * minio 8.0.7 throws on a 5xx/408/429 answer without reading its body, so the
+ * keep-alive socket stays busy until the server closes it (s3rver: 65 s), which
+ * leaks sockets and keeps a process from exiting. This transport discards
+ * those bodies (minio never reads them).
+ */
+function drainingTransport(base: Transport): Transport {
+  const request = (options: http.RequestOptions, callback?: (response: http.IncomingMessage) => void): http.ClientRequest =>
+    base.request(options, (response) => {
+      if (UNREAD_STATUSES.has(response.statusCode ?? 0)) response.resume();
+      callback?.(response);
+    });
+  // http.request has overloads (URL / string / options); minio only uses `request(options, callback)`.
+  return { request: request as Transport['request'] };
+}
+
 interface DeleteFailure {
   key: string;
   code: string;
@@ -373,6 +424,15 @@ function s3Code(error: unknown): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** A server answer of the 5xx kind or a dropped connection: another try may well succeed. */
+function isTransient(error: unknown): boolean {
+  const code = s3Code(error);
+  if (error instanceof S3Error) return code !== undefined && UNAVAILABLE_S3_CODES.has(code);
+  if (code !== undefined) return TRANSIENT_NETWORK_CODES.has(code);
+  // minio's plain Error for a 5xx/408/429 answer (see translate).
+  return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype;
 }
 
 function isNetworkError(error: unknown): boolean {

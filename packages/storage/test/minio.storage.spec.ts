@@ -100,6 +100,18 @@ describe('MinioObjectStorage on the local S3 endpoint', () => {
     });
   });
 
+  it('ensureBucket accepts losing the create race to another process (BucketAlreadyExists)', async () => {
+    const client = rawClient();
+    // Our existence check runs "before" the other process creates the bucket.
+    const bucketExists = jest.spyOn(client, 'bucketExists').mockResolvedValueOnce(false);
+    const makeBucket = jest.spyOn(client, 'makeBucket');
+    const s = new MinioObjectStorage({ ...testS3Options(), client });
+    await expect(s.ensureBucket()).resolves.toBeUndefined();
+    expect(makeBucket).toHaveBeenCalledTimes(1);
+    await expect(makeBucket.mock.results[0].value).rejects.toMatchObject({ code: 'BucketAlreadyExists' });
+    expect(bucketExists).toHaveBeenCalledTimes(2);
+  });
+
   it('reports a missing bucket as StorageRequestError NoSuchBucket, not as a missing object', async () => {
     const missing = new MinioObjectStorage(testS3Options({ bucket: uniqueBucketName('missing') }));
     const error = await missing.get('k').catch((e: unknown) => e);
@@ -207,15 +219,15 @@ describe('MinioObjectStorage on the local S3 endpoint', () => {
       const key = `${prefix}big/150mb.bin`;
       const body = randomBody(size);
       const startRss = process.memoryUsage.rss();
-      const stopUpload = sampleRss();
-      await storage.putStream(key, body.stream, { contentType: 'application/octet-stream' });
-      const uploadPeak = stopUpload();
+      let stop = sampleRss();
       try {
+        await storage.putStream(key, body.stream, { contentType: 'application/octet-stream' });
+        const uploadPeak = stop();
         expect((await storage.stat(key)).size).toBe(size);
         const downloadStartRss = process.memoryUsage.rss();
-        const stopDownload = sampleRss();
+        stop = sampleRss();
         const read = await digestOf(await storage.getStream(key));
-        const downloadPeak = stopDownload();
+        const downloadPeak = stop();
 
         expect(read.size).toBe(size);
         expect(read.sha256).toBe(body.digest());
@@ -229,6 +241,7 @@ describe('MinioObjectStorage on the local S3 endpoint', () => {
         expect(uploadPeak - startRss).toBeLessThan(limit);
         expect(downloadPeak - startRss).toBeLessThan(limit);
       } finally {
+        stop();
         await storage.delete(key);
       }
       expect(await storage.exists(key)).toBe(false);

@@ -30,6 +30,7 @@ export class ExecutionsService {
     const result = await this.dispatcher.dispatch({
       jobId,
       definitionVersion: job.current_version,
+      allowConcurrent: job.allow_concurrent,
       triggerSource: 'manual',
       // A manual run may carry a payload; steps read it like a webhook's ({{webhook.payload.…}}).
       triggerMetadata: payload === undefined ? {} : { webhook: { payload, query_params: {}, headers: {} } },

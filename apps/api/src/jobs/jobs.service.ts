@@ -22,10 +22,14 @@ export class JobsService {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {}
 
-  validate(raw: unknown): JobDefinition {
+  validate(raw: unknown, now = new Date()): JobDefinition {
     const result = validateJobDefinition(raw);
     if (!result.ok) throw new RequestValidationError(result.errors, 'invalid job definition');
-    return result.definition;
+    const d = result.definition;
+    if (d.schedule?.type === 'one_time' && d.triggers.scheduled && nextFireTime(d.schedule, { after: now }) === null) {
+      throw new RequestValidationError([{ path: 'schedule.execute_at', message: 'must be in the future' }], 'invalid job definition');
+    }
+    return d;
   }
 
   async create(raw: unknown): Promise<JobView> {
@@ -90,7 +94,7 @@ export class JobsService {
       // applies the job's misfire policy to whatever was missed while disabled.
       const definition = await this.readDefinition(job);
       const from = job.last_fire_time ?? job.updated_at;
-      next = definition.schedule && definition.triggers.scheduled ? nextFireTime(definition.schedule, { after: from, createdAt: job.created_at }) : null;
+      next = definition.schedule && definition.triggers.scheduled ? nextFireTime(definition.schedule, { after: from, createdAt: job.last_fire_time ?? job.created_at }) : null;
     }
     const row = await this.jobs.setEnabled(id, enabled, next);
     if (!row) throw new NotFoundError(`job ${id} not found`);

@@ -16,28 +16,40 @@ export interface FirePlan {
 }
 
 /**
- * Plans one due job. A fire later than `misfireThresholdMs` goes through the job's
- * misfire_policy via planMisfires — the one function used on every path (start-up after
- * downtime, re-enable, lock takeover), since all of them show up here as a past next_run_at.
+ * Plans one due job (its next_run_at is at or before now + look-ahead).
+ *
+ * On time (at most `misfireThresholdMs` late): fire it, move to the next fire. Later than that:
+ * the job misfired — the scheduler was down, lost its lock, or the job was re-enabled after its
+ * fires went by — and planMisfires applies the job's misfire_policy. Every path that can miss
+ * fires ends up here as a past next_run_at, so the policy is applied by this one function.
+ * A late fixed_delay fire is not a misfire (the delay is a minimum gap): it just runs.
  */
-export function planDueJob(job: Pick<JobRecord, 'schedule' | 'next_run_at' | 'last_fire_time' | 'created_at'>, now: Date, misfireThresholdMs: number): FirePlan {
+export function planDueJob(job: Pick<JobRecord, 'schedule' | 'next_run_at'>, now: Date, misfireThresholdMs: number): FirePlan {
   const schedule = job.schedule as unknown as Schedule;
   const due = job.next_run_at!;
-  const afterFire = (fire: Date): Date | null =>
-    schedule.type === 'fixed_delay' || schedule.type === 'one_time' ? null : nextFireTime(schedule, { after: fire, createdAt: job.created_at });
+  // fixed_delay: the next fire is set by the worker when this run ends; one_time: done after it.
+  const waitsOrEnds = schedule.type === 'fixed_delay' || schedule.type === 'one_time';
 
-  if (now.getTime() - due.getTime() <= misfireThresholdMs) {
-    return { fires: [due], skipped: [], next: afterFire(due), lastFireTime: due, completed: schedule.type === 'one_time' };
+  if (schedule.type === 'fixed_delay' || now.getTime() - due.getTime() <= misfireThresholdMs) {
+    // Anchored on the fire itself so fixed_rate stays on its grid.
+    const next = waitsOrEnds ? null : nextFireTime(schedule, { after: due, createdAt: due });
+    return { fires: [due], skipped: [], next, lastFireTime: due, completed: schedule.type === 'one_time' };
   }
   const plan = planMisfires(schedule, {
     // The first missed fire is next_run_at itself: start just before it.
     lastFireTime: new Date(due.getTime() - 1),
+    createdAt: due,
     now,
-    policy: schedule.misfire_policy ?? 'fire_once',
-    maxFires: schedule.misfire_max_fires ?? 100,
+    misfireThresholdMs,
   });
   const handled = [...plan.fire, ...plan.skipped.map((s) => s.fire_time)];
+  if (plan.skipped_summary) handled.push(plan.skipped_summary.to);
+  const skipped: FirePlan['skipped'] = plan.skipped.map((s) => ({ fire_time: s.fire_time, reason: s.reason }));
+  if (plan.skipped_summary) {
+    // Too many to list one by one: record the range's last fire with a summary reason.
+    const s = plan.skipped_summary;
+    skipped.push({ fire_time: s.to, reason: `${s.reason} (${s.count ?? 'many'} fires from ${s.from.toISOString()})` });
+  }
   const lastFireTime = handled.reduce((a, b) => (b > a ? b : a), due);
-  const next = schedule.type === 'fixed_delay' && plan.fire.length > 0 ? null : schedule.type === 'one_time' ? null : plan.next;
-  return { fires: plan.fire, skipped: plan.skipped, next, lastFireTime, completed: schedule.type === 'one_time' };
+  return { fires: plan.fire, skipped, next: schedule.type === 'one_time' ? null : plan.next, lastFireTime, completed: schedule.type === 'one_time' };
 }

@@ -97,12 +97,9 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private async fireJob(job: JobRecord, now: Date): Promise<{ fired: number; skipped: number }> {
     const log = this.logger.child({ job_id: job.id });
     const plan = planDueJob(job, now, this.config.SCHEDULER_MISFIRE_THRESHOLD_MS);
-    const skipped = [...plan.skipped];
-    let fires = plan.fires;
-    if (!job.allow_concurrent && fires.length > 0 && (await this.executions.countActive(job.id)) > 0) {
-      skipped.push(...fires.map((f) => ({ fire_time: f, reason: 'previous_execution_still_running' })));
-      fires = [];
-    }
+    // Overlap (allow_concurrent=false) is decided by the worker when the run starts, not here:
+    // fires are enqueued ahead of time, while the previous run may still be finishing.
+    const { fires, skipped } = plan;
     const created: ExecutionRecord[] = [];
     const advanced = await this.db.transaction(async (tx) => {
       for (const fire of fires) {
@@ -110,6 +107,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
           {
             jobId: job.id,
             definitionVersion: job.current_version,
+            allowConcurrent: job.allow_concurrent,
             triggerSource: 'scheduled',
             idempotencyKey: `sched:${job.id}:${fire.toISOString()}`,
             scheduledFor: fire,

@@ -16,7 +16,7 @@ import {
   type JobContext,
   type WebhookData,
 } from '@vecron/context';
-import { ExecutionsRepository, JobsRepository, VariablesRepository, type ExecutionError, type ExecutionRecord, type ExecutionStatus } from '@vecron/db';
+import { ConcurrentRunError, ExecutionsRepository, JobsRepository, VariablesRepository, type ExecutionError, type ExecutionRecord, type ExecutionStatus } from '@vecron/db';
 import { nextFireTime, type JobDefinition, type StepDefinition } from '@vecron/definitions';
 import { ExecutorRegistry, StepError } from '@vecron/executors';
 import { OBJECT_STORAGE, jobDefinitionVersionKey, type ObjectStorage } from '@vecron/storage';
@@ -101,7 +101,13 @@ export class ExecutionRunner {
   }
 
   async run(executionId: string): Promise<ExecutionStatus | null> {
-    const execution = await this.executions.claim(executionId, this.workerId);
+    let execution: ExecutionRecord | null;
+    try {
+      execution = await this.executions.claim(executionId, this.workerId);
+    } catch (err) {
+      if (!(err instanceof ConcurrentRunError)) throw err;
+      return this.skipOverlap(err);
+    }
     if (!execution) {
       this.logger.info({ execution_id: executionId }, 'execution already claimed or finished; delivery ignored');
       return null;
@@ -140,6 +146,16 @@ export class ExecutionRunner {
       },
       this.destination,
     ).child(bindings);
+  }
+
+  /** allow_concurrent=false and another run of the job is in flight: this one does not run. */
+  private async skipOverlap(err: ConcurrentRunError): Promise<ExecutionStatus | null> {
+    const row = await this.executions.finish(err.executionId, 'cancelled', { message: `skipped: ${err.message}`, code: 'CONCURRENT_RUN' });
+    if (row?.trigger_source === 'scheduled' && row.scheduled_for) {
+      await this.jobs.recordSkips(row.job_id, [{ fire_time: row.scheduled_for, reason: 'previous_execution_still_running' }]);
+    }
+    this.logger.info({ job_id: err.jobId, execution_id: err.executionId }, 'execution skipped: previous execution still running');
+    return row ? 'cancelled' : null;
   }
 
   private async execute(execution: ExecutionRecord, controller: AbortController): Promise<ExecutionStatus> {

@@ -45,6 +45,8 @@ create table job_executions (
   current_step text,
   context_path text,
   definition_version integer not null,
+  -- allow_concurrent=false at trigger time: at most one such execution of a job runs at once
+  exclusive boolean not null default true,
   worker_id text,
   started_at timestamptz,
   completed_at timestamptz,
@@ -57,6 +59,7 @@ create index job_executions_job_idx on job_executions (job_id, created_at desc);
 create index job_executions_status_idx on job_executions (status, created_at desc);
 create index job_executions_created_idx on job_executions (created_at desc, id);
 create index job_executions_active_idx on job_executions (job_id) where status in ('pending','running');
+create unique index job_executions_one_exclusive_run_idx on job_executions (job_id) where status = 'running' and exclusive;
 
 create table variables (
   id uuid primary key,
