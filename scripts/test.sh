@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
-# Runs every test from a fresh clone: dependencies, local services, build, then one
-# jest run over all apps and packages. Ends with the line "N passed, N failed".
+# Runs every test from a fresh clone: dependencies, local services, build, typecheck,
+# lint (eslint + circular imports), then one jest run over all apps, packages and the
+# system tests. Ends with the line "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/bootstrap.sh
 bash scripts/services.sh up
-pnpm exec turbo run build lint --output-logs=errors-only
-pnpm exec madge --circular --extensions ts --warning apps/*/src packages/*/src >/dev/null || { echo "circular imports found:"; pnpm exec madge --circular --extensions ts apps/*/src packages/*/src; exit 1; }
+
+# Where the tests find the local services (scripts/services.sh ports).
+PG_PORT="${VECRON_PG_PORT:-55432}"
+export VECRON_TEST_PG_ADMIN_URL="${VECRON_TEST_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:$PG_PORT/postgres}"
+export VECRON_TEST_DATABASE_URL="${VECRON_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/vecron_test}"
+export VECRON_TEST_S3_PORT="${VECRON_TEST_S3_PORT:-${VECRON_S3_PORT:-59000}}"
+export VECRON_TEST_S3_ENDPOINT="${VECRON_TEST_S3_ENDPOINT:-http://127.0.0.1:$VECRON_TEST_S3_PORT}"
+if [ -n "${VECRON_REDIS_PORT:-}" ]; then export VECRON_TEST_REDIS_URL="${VECRON_TEST_REDIS_URL:-redis://127.0.0.1:$VECRON_REDIS_PORT/1}"; fi
+
+echo "[test] build, typecheck, lint"
+pnpm exec turbo run build typecheck lint --output-logs=errors-only
+if ! pnpm exec madge --circular --extensions ts apps/*/src packages/*/src >/dev/null 2>&1; then
+  echo "circular imports found:"
+  pnpm exec madge --circular --extensions ts apps/*/src packages/*/src
+  exit 1
+fi
+
+echo "[test] jest"
 mkdir -p .data
+rm -f .data/jest-results.json
 set +e
-pnpm exec jest --ci --json --outputFile=.data/jest-results.json "$@"
+# --forceExit: a leaked handle must never hang CI; results are already written by then.
+pnpm exec jest --ci --forceExit --json --outputFile=.data/jest-results.json "$@"
 code=$?
 set -e
 node scripts/jest-summary.js .data/jest-results.json

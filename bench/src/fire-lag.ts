@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import pino from 'pino';
 import { ExecutionsRepository } from '@vecron/db';
 import { ExecutionDispatcher, EXECUTIONS_QUEUE, executionJobOptions, executionQueueOptions, type ExecutionJobData } from '@vecron/queue';
-import { Child, deleteRedisPrefix, PG_ADMIN_URL, pool, productEnv, REDIS_URL, removeObjects, sleep, summarize, waitFor } from './common';
+import { Child, CpuMeter, cpuSources, deleteRedisPrefix, PG_ADMIN_URL, pool, productEnv, REDIS_URL, removeObjects, sleep, summarize, waitFor } from './common';
 import { createJobs, dropDatabase, freshDatabase, httpJobDefinition, HttpTarget, ONE_TIME } from './fixtures';
 import { ConsumerChild, startProduct, workerEnv } from './procs';
 
@@ -42,6 +42,10 @@ export interface FireLagResult {
   schedulerSpreadMs: number;
   /** Fires whose HTTP request arrived within 50 ms of the due instant. */
   within50ms: number;
+  /** Executions finished per second from the due instant to the last completion. */
+  drainPerSecond: number;
+  /** CPU ms per fire by process group, from jobs in place to all finished. */
+  cpuPerExec: Record<string, number>;
 }
 
 export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise<FireLagResult> {
@@ -58,7 +62,7 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     }
     procs.push(await startProduct('scheduler', 'b-scheduler', productEnv(url, prefix, schedulerEnv), 'scheduler started'));
 
-    const due = new Date(Math.ceil((Date.now() + 10_000 + 1.5 * o.jobs * o.createMsPerJob) / 1000) * 1000);
+    const due = new Date(Math.ceil((Date.now() + 10_000 + o.jobs * o.createMsPerJob) / 1000) * 1000);
     const stepUrl = target.url('?e={{execution_id}}');
     const created = await createJobs(
       db,
@@ -67,6 +71,10 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     keys.push(...created.keys);
     const marginS = (due.getTime() - Date.now()) / 1000;
     target.reset();
+    const workerPids = procs.slice(0, o.workers).map((p) => p.pid);
+    const schedulerPid = procs[o.workers]!.pid;
+    const meter = new CpuMeter(cpuSources(() => ({ 'worker processes': workerPids, scheduler: [schedulerPid] })));
+    meter.begin();
 
     const terminal = async (): Promise<number> => {
       const { rows } = await db.query<{ n: string }>(`select count(*) as n from job_executions where status not in ('pending','running')`);
@@ -75,10 +83,20 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     await sleep(Math.max(0, due.getTime() - Date.now()));
     // Bounded: stops waiting 120 s after the due instant and reports what ran.
     while ((await terminal()) < o.jobs && Date.now() < due.getTime() + 120_000) await sleep(250);
+    const cpu = meter.end();
+    const cpuPerExec: Record<string, number> = {};
+    let ours = 0;
+    for (const [k, v] of Object.entries(cpu)) {
+      if (k === 'machine busy' || k === 'machine total') continue;
+      cpuPerExec[k] = v / o.jobs;
+      ours += v;
+    }
+    cpuPerExec['other (not attributed)'] = Math.max(0, (cpu['machine busy']! - ours) / o.jobs);
+    cpuPerExec['machine total busy'] = cpu['machine busy']! / o.jobs;
 
-    const { rows } = await db.query<{ id: string; job_id: string; status: string; due: number; created: number; started: number | null }>(
+    const { rows } = await db.query<{ id: string; job_id: string; status: string; due: number; created: number; started: number | null; completed: number | null }>(
       `select id, job_id, status, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
-              extract(epoch from started_at)*1000 as started from job_executions`,
+              extract(epoch from started_at)*1000 as started, extract(epoch from completed_at)*1000 as completed from job_executions`,
     );
     keys.push(...rows.map((r) => `jobs/${r.job_id}/executions/${r.id}/context.json`));
     const fireLag: number[] = [];
@@ -103,6 +121,8 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       enqueueLag: summarize(enqueueLag),
       schedulerSpreadMs: Math.max(...createdTimes) - Math.min(...createdTimes),
       within50ms: fireLag.filter((l) => l <= 50).length,
+      drainPerSecond: rows.length / ((Math.max(...rows.map((r) => Number(r.completed ?? 0))) - due.getTime()) / 1000),
+      cpuPerExec,
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -178,7 +198,7 @@ export async function runPoolWarmth(target: HttpTarget, executions: number, idle
       Number((await admin.query<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = $1 and application_name = 'vecron-worker'`, [dbName])).rows[0]!.n);
     const burst = async (): Promise<PoolWarmthResult['cold']> => {
       const connectionsBefore = await connections();
-      const rs = await Promise.all(ids.map((jobId) => dispatcher.dispatch({ jobId, definitionVersion: 1, triggerSource: 'manual' })));
+      const rs = await Promise.all(ids.map((jobId) => dispatcher.dispatch({ jobId, definitionVersion: 1, triggerSource: 'manual', allowConcurrent: true })));
       const dispatched = Date.now();
       const eids = rs.map((r) => r.executionId!);
       const deadline = Date.now() + 60_000;

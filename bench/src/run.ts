@@ -8,14 +8,15 @@
  *      BENCH_FIRE_JOBS=1000  BENCH_SCHED_SIZES=10000,100000  BENCH_PROFILE=auto|1|0
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import net from 'net';
 import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
-import { BENCH_DIR, CLK_TCK, ensureBucket, fmt, PG_ADMIN_URL, productMain, stopAll, table } from './common';
+import { BENCH_DIR, CLK_TCK, ensureBucket, fmt, PG_ADMIN_URL, productMain, S3_PORT, stopAll, table } from './common';
 import { runBullDelayedLag, runFireLag, runPoolWarmth, type BullLagResult, type FireLagResult, type PoolWarmthResult } from './fire-lag';
 import { HttpTarget } from './fixtures';
 import { runSchedulerCost, type SchedulerCostResult } from './scheduler-cost';
-import { combine, runExecutions, runRawBull, type RunSample, type ThroughputResult } from './throughput';
+import { combine, DB_BACKENDS, runExecutions, runRawBull, type RunSample, type ThroughputResult } from './throughput';
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'a,b,c').split(',').map((s) => s.trim()));
@@ -29,7 +30,7 @@ const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const ROUNDS = env('BENCH_ROUNDS', 2);
 const FIRE_VARIANT = process.env.BENCH_FIRE_VARIANT !== '0';
 /** Hard stop for the whole run. */
-const DEADLINE_MS = env('BENCH_DEADLINE_MS', 20 * 60_000);
+const DEADLINE_MS = env('BENCH_DEADLINE_MS', 15 * 60_000);
 
 const out: string[] = [];
 function print(s: string): void {
@@ -38,7 +39,20 @@ function print(s: string): void {
 }
 const ms = (v: number): string => fmt(v, v < 10 ? 1 : 0);
 
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
 async function environment(): Promise<Record<string, string>> {
+  for (const [name, port] of [['PostgreSQL', 55432], ['Redis', 56379], ['S3 endpoint', S3_PORT]] as const) {
+    if (!(await portOpen(port))) throw new Error(`${name} is not listening on 127.0.0.1:${port}: run \`bash scripts/services.sh up\` first`);
+  }
   const c = new Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
   try {
@@ -63,13 +77,14 @@ function throughputTables(results: ThroughputResult[]): void {
   print(
     table(
       `(a) end-to-end throughput — ${N} single-HTTP-step executions per configuration (${ROUNDS} ABBA rounds), concurrency ${CONCURRENCY} per process, ${JOBS_A} jobs, load driven through ExecutionDispatcher (row + Bull job)`,
-      ['run', 'exec/s', 'per round', 'seconds', 'success', 'dispatch/s', 'latency p50 ms', 'latency p99 ms', 'machine busy %'],
+      ['run', 'exec/s', 'per round', 'seconds', 'success', 'contexts checked', 'dispatch/s', 'latency p50 ms', 'latency p99 ms', 'machine busy %'],
       results.map((r) => [
         r.label,
         fmt(r.perSecond),
         r.rounds ? r.rounds.map((x) => fmt(x)).join(' / ') : '-',
         fmt(r.seconds, 2),
         `${r.ok}/${r.n}`,
+        r.contextsChecked === undefined ? '-' : `${r.contextsChecked} ok`,
         fmt(r.dispatchPerSecond),
         r.latency ? ms(r.latency.p50) : '-',
         r.latency ? ms(r.latency.p99) : '-',
@@ -87,6 +102,27 @@ function throughputTables(results: ThroughputResult[]): void {
     if (pipe && raw) ratioRows.push([`pipeline x${p} / raw Bull x1`, fmt(pipe.perSecond / raw.perSecond, 3), '-', '']);
   }
   print(table('(a) ratios', ['ratio', 'value', 'target', ''], ratioRows));
+  // Noise-robust cross-check: the box is CPU-bound, so capacity ≈ cores / CPU per execution of the
+  // processes an execution needs (consumer, this db's PostgreSQL backends, redis, s3rver, driver).
+  const cores = os.cpus().length;
+  const need = (r: ThroughputResult): number =>
+    ['worker process(es)', 'minimal consumer(s)', DB_BACKENDS, 'redis', 's3rver', 'bench driver'].reduce((a, k) => a + (r.cpuPerExec[k] ?? 0), 0);
+  const capRows: (string | number)[][] = [];
+  for (const p of [1, 2]) {
+    const pipe = get(`pipeline x${p}`);
+    const min = get(`minimal x${p}`);
+    if (!pipe || !min) continue;
+    capRows.push([`x${p}`, fmt(need(min), 2), fmt(need(pipe), 2), fmt((cores * 1000) / need(min)), fmt((cores * 1000) / need(pipe)), fmt(need(min) / need(pipe), 2)]);
+  }
+  if (capRows.length) {
+    print(
+      table(
+        `(a) CPU-bound capacity cross-check (${cores} cores / CPU ms per execution of the processes an execution needs; insensitive to other people's load)`,
+        ['processes', 'minimal CPU ms/exec', 'pipeline CPU ms/exec', 'minimal est. exec/s', 'pipeline est. exec/s', 'pipeline / minimal'],
+        capRows,
+      ),
+    );
+  }
 
   const groups = new Set<string>();
   for (const r of results) for (const k of Object.keys(r.cpuPerExec)) groups.add(k);
@@ -136,9 +172,18 @@ function fireLagTables(fl: FireLagResult[], bull: BullLagResult | null): void {
   for (const f of fl) {
     print(
       `    ${f.label}: ${f.fired}/${f.jobs} fired, ${f.ok} success, ${f.within50ms} within 50 ms of due; scheduler inserted the rows over ${fmt(f.schedulerSpreadMs)} ms; ` +
-        `jobs were in place ${fmt(f.marginS, 1)} s before due; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
+        `${fmt(f.drainPerSecond)} executions/s from due to the last completion; jobs were in place ${fmt(f.marginS, 1)} s before due; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
     );
   }
+  const groups = new Set<string>();
+  for (const f of fl) for (const k of Object.keys(f.cpuPerExec)) groups.add(k);
+  print(
+    table(
+      '(b) CPU time per fire, ms (jobs in place → all finished)',
+      ['process', ...fl.map((f) => f.label)],
+      [...groups].map((g) => [g, ...fl.map((f) => (f.cpuPerExec[g] === undefined ? '-' : fmt(f.cpuPerExec[g]!, 2)))]),
+    ),
+  );
 }
 
 function poolWarmthTable(w: PoolWarmthResult): void {

@@ -43,6 +43,12 @@ export async function startTestApi(
   const moduleRef = await customize(Test.createTestingModule({ imports: [AppModule.forRoot(config)] })).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureApiApp(app, config, { logs: false });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // A failed start must not leave pools and queues open.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }

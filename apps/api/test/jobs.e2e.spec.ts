@@ -63,6 +63,11 @@ describe('job API (real PostgreSQL + S3)', () => {
     expect(list.body.total).toBe(0);
   });
 
+  it('rejects a one_time schedule in the past', async () => {
+    const res = await http().post('/api/jobs').send(cronJob(uniqueName('past'), { schedule: { type: 'one_time', execute_at: '2020-01-01T00:00:00Z' } })).expect(400);
+    expect(res.body.details).toEqual([{ path: 'schedule.execute_at', message: 'must be in the future' }]);
+  });
+
   it('answers malformed JSON with a 400 in the error format', async () => {
     const res = await http().post('/api/jobs').set('content-type', 'application/json').send('{"name": ').expect(400);
     expect(res.body.statusCode).toBe(400);

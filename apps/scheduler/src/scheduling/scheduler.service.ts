@@ -1,3 +1,4 @@
+import { hostname } from 'os';
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -41,7 +42,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     private readonly executions: ExecutionsRepository,
     private readonly dispatcher: ExecutionDispatcher,
   ) {
-    this.id = config.SCHEDULER_ID ?? `${process.env.HOSTNAME ?? 'scheduler'}:${process.pid}`;
+    this.id = config.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
     this.logger = pino({ name: 'vecron-scheduler', level: config.LOG_LEVEL }).child({ scheduler_id: this.id });
     this.lock = new LeaderLock(redis, `${config.QUEUE_PREFIX}:scheduler:leader`, config.SCHEDULER_LOCK_TTL_MS);
   }

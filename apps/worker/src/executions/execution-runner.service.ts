@@ -1,3 +1,4 @@
+import { hostname } from 'os';
 import { Inject, Injectable } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import {
@@ -76,7 +77,7 @@ export class ExecutionRunner {
   ) {
     this.destination = pino.destination({ dest: 1, sync: false });
     this.logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL }, this.destination);
-    this.workerId = config.WORKER_ID ?? `${process.env.HOSTNAME ?? 'worker'}:${process.pid}`;
+    this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
 
   get activeCount(): number {
