@@ -13,6 +13,15 @@ bash scripts/services.sh up
 echo "[start] building"
 pnpm exec turbo run build --output-logs=errors-only >/dev/null
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
+if [ -z "${VARIABLES_ENCRYPTION_KEYS:-}" ]; then
+  # Local runs get their own key for sensitive variables (kept with the local data).
+  if [ ! -f .data/variables.key ]; then
+    node -e "process.stdout.write('local:' + require('crypto').randomBytes(32).toString('base64'))" > .data/variables.key
+    chmod 600 .data/variables.key
+  fi
+  VARIABLES_ENCRYPTION_KEYS="$(cat .data/variables.key)"
+  export VARIABLES_ENCRYPTION_KEYS
+fi
 echo "[start] applying migrations"
 node apps/api/dist/cli.js migrate
 

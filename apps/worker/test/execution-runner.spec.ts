@@ -64,7 +64,7 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     storage = new InMemoryObjectStorage();
     script = new ScriptExecutor();
     const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent', WORKER_RETRY_BASE_BACKOFF_MS: '10' });
-    runner = new ExecutionRunner(config, executions, jobs, new VariablesRepository(db, new SecretCipher([], null)), new ExecutorRegistry([script]), storage);
+    runner = new ExecutionRunner(config, db, executions, jobs, new VariablesRepository(db, new SecretCipher([], null)), new ExecutorRegistry([script]), storage);
   });
   afterAll(() => db.close());
 

@@ -1,8 +1,18 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+/**
+ * Boolean variables: reads the raw string (implicit conversion would already have turned
+ * "false" into true); 1/true/yes/on and 0/false/no/off, anything else is left to fail validation.
+ */
+const toBool = ({ obj, key, value }: { obj: Record<string, unknown>; key: string; value: unknown }): unknown => {
+  const raw = obj[key];
+  if (typeof raw !== 'string') return value;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return raw;
+};
 
 /**
  * Environment shared by the api, scheduler and worker: the system database, Redis,

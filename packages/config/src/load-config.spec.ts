@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(cfg.S3_USE_SSL).toBe(true);
   });
 
+  it('reads false booleans as false', () => {
+    expect(loadConfig(TestEnv, { S3_USE_SSL: 'false' }).S3_USE_SSL).toBe(false);
+    expect(loadConfig(TestEnv, { S3_USE_SSL: '0' }).S3_USE_SSL).toBe(false);
+    expect(loadConfig(TestEnv, { S3_USE_SSL: 'on' }).S3_USE_SSL).toBe(true);
+    expect(() => loadConfig(TestEnv, { S3_USE_SSL: 'maybe' })).toThrow('S3_USE_SSL');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig(TestEnv, { PORT: '' }).PORT).toBe(8080);
   });

@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** application_name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Close a connection idle this long (default 5 minutes). */
+  idleTimeoutMs?: number;
 }
 
 /** The system database: a pg pool with transactions. Repositories take it (or a transaction) as their Queryable. */
@@ -23,6 +25,9 @@ export class Database implements Queryable {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'vecron',
+      // Keep connections through quiet periods (pg's default drops them after 10 s, so a burst
+      // after a pause would first pay for reconnecting).
+      idleTimeoutMillis: options.idleTimeoutMs ?? 300_000,
     });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
@@ -32,11 +37,14 @@ export class Database implements Queryable {
     return this.pool.query<R>(text, values);
   }
 
-  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
-  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws.
+   * `repeatableRead` gives every statement of `fn` the snapshot of its first one.
+   */
+  async transaction<T>(fn: (tx: PoolClient) => Promise<T>, options: { repeatableRead?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
+      await client.query(options.repeatableRead ? 'begin isolation level repeatable read' : 'begin');
       const result = await fn(client);
       await client.query('commit');
       return result;

@@ -51,7 +51,7 @@ export interface NewExecution {
 
 /** Claiming failed because another execution of the same job is running and the job forbids overlap. */
 export class ConcurrentRunError extends Error {
-  constructor(readonly executionId: string, readonly jobId: string) {
+  constructor(readonly executionId: string) {
     super('another execution of this job is still running (allow_concurrent is false)');
     this.name = 'ConcurrentRunError';
   }
@@ -79,15 +79,29 @@ export class ExecutionsRepository {
    * idempotency key already exists (the other trigger won).
    */
   async insertPending(e: NewExecution, q: Queryable = this.db): Promise<ExecutionRecord | null> {
+    return (await this.insertPendingMany([e], q))[0] ?? null;
+  }
+
+  /**
+   * Inserts pending executions in one statement; those whose idempotency key exists already
+   * are left out of the result (the scheduler fires a whole tick this way).
+   */
+  async insertPendingMany(list: NewExecution[], q: Queryable = this.db): Promise<ExecutionRecord[]> {
+    if (list.length === 0) return [];
     const { rows } = await q.query<ExecutionRecord>(
       `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for,
          definition_version, context_path, exclusive)
-       values ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10)
+       select id, job_id, key, 'pending', src, meta, attempt, sched, version, path, excl
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::timestamptz[], $8::int[], $9::text[], $10::bool[])
+         as u(id, job_id, key, src, meta, attempt, sched, version, path, excl)
        on conflict (idempotency_key) do nothing returning ${COLUMNS}`,
-      [e.id, e.job_id, e.idempotency_key, e.trigger_source, e.trigger_metadata ?? {}, e.attempt ?? 1, e.scheduled_for ?? null,
-        e.definition_version, e.context_path, e.exclusive ?? true],
+      [
+        list.map((e) => e.id), list.map((e) => e.job_id), list.map((e) => e.idempotency_key), list.map((e) => e.trigger_source),
+        list.map((e) => JSON.stringify(e.trigger_metadata ?? {})), list.map((e) => e.attempt ?? 1), list.map((e) => e.scheduled_for ?? null),
+        list.map((e) => e.definition_version), list.map((e) => e.context_path), list.map((e) => e.exclusive ?? true),
+      ],
     );
-    return rows[0] ?? null;
+    return rows;
   }
 
   /**
@@ -95,19 +109,16 @@ export class ExecutionsRepository {
    * Throws ConcurrentRunError when the execution is exclusive and another exclusive run of the
    * same job is running (a unique partial index decides, so two workers cannot both win).
    */
-  async claim(id: string, workerId: string): Promise<ExecutionRecord | null> {
+  async claim(id: string, workerId: string, q: Queryable = this.db): Promise<ExecutionRecord | null> {
     try {
-      const { rows } = await this.db.query<ExecutionRecord>(
+      const { rows } = await q.query<ExecutionRecord>(
         `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
          where id=$1 and status='pending' returning ${COLUMNS}`,
         [id, workerId],
       );
       return rows[0] ?? null;
     } catch (err) {
-      if ((err as { code?: string; constraint?: string }).constraint === 'job_executions_one_exclusive_run_idx') {
-        const { rows } = await this.db.query<{ job_id: string }>('select job_id from job_executions where id=$1', [id]);
-        throw new ConcurrentRunError(id, rows[0]?.job_id ?? '');
-      }
+      if ((err as { constraint?: string }).constraint === 'job_executions_one_exclusive_run_idx') throw new ConcurrentRunError(id);
       throw err;
     }
   }

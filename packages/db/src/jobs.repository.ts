@@ -39,6 +39,23 @@ export interface JobMetadata {
   next_run_at: Date | null;
 }
 
+/** One job moved past the fires a scheduler tick handled. */
+export interface ScheduleAdvance {
+  id: string;
+  expected_next_run_at: Date;
+  expected_version: number;
+  next_run_at: Date | null;
+  last_fire_time: Date;
+  completed: boolean;
+}
+
+/** A fire that did not run, and why. */
+export interface ScheduleSkip {
+  job_id: string;
+  fire_time: Date;
+  reason: string;
+}
+
 export interface JobListFilter {
   /** Case-insensitive substring of the name. */
   name?: string;
@@ -129,30 +146,32 @@ export class JobsRepository {
   }
 
   /**
-   * Moves a job past the fires just handled, only if nobody changed it meanwhile (its
+   * Moves jobs past the fires just handled, each only if nobody changed it meanwhile (its
    * next_run_at and version are still the ones read): an edit made during a tick wins.
+   * Returns the ids of the jobs that moved.
    */
-  async advanceSchedule(
-    id: string,
-    expected: { next_run_at: Date; current_version: number },
-    next: { next_run_at: Date | null; last_fire_time: Date; completed: boolean },
-    q: Queryable = this.db,
-  ): Promise<boolean> {
-    const { rowCount } = await q.query(
-      `update jobs set next_run_at=$4, last_fire_time=$5,
-         schedule_completed_at=case when $6 then now() else schedule_completed_at end
-       where id=$1 and next_run_at=$2 and current_version=$3 and enabled and deleted_at is null`,
-      [id, expected.next_run_at, expected.current_version, next.next_run_at, next.last_fire_time, next.completed],
+  async advanceSchedules(list: ScheduleAdvance[], q: Queryable = this.db): Promise<Set<string>> {
+    if (list.length === 0) return new Set();
+    const { rows } = await q.query<{ id: string }>(
+      `update jobs j set next_run_at=u.next, last_fire_time=u.last_fire,
+         schedule_completed_at=case when u.completed then now() else j.schedule_completed_at end
+       from unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::bool[])
+         as u(id, expected_next, expected_version, next, last_fire, completed)
+       where j.id=u.id and j.next_run_at=u.expected_next and j.current_version=u.expected_version
+         and j.enabled and j.deleted_at is null
+       returning j.id`,
+      [list.map((a) => a.id), list.map((a) => a.expected_next_run_at), list.map((a) => a.expected_version),
+        list.map((a) => a.next_run_at), list.map((a) => a.last_fire_time), list.map((a) => a.completed)],
     );
-    return (rowCount ?? 0) > 0;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Records fires that did not run, with the reason (misfire policy, overlap…). */
-  async recordSkips(jobId: string, skips: { fire_time: Date; reason: string }[], q: Queryable = this.db): Promise<void> {
+  async recordSkips(skips: ScheduleSkip[], q: Queryable = this.db): Promise<void> {
     if (skips.length === 0) return;
     await q.query(
-      `insert into schedule_skips (job_id, fire_time, reason) select $1, t, r from unnest($2::timestamptz[], $3::text[]) as u(t, r)`,
-      [jobId, skips.map((s) => s.fire_time), skips.map((s) => s.reason)],
+      `insert into schedule_skips (job_id, fire_time, reason) select * from unnest($1::uuid[], $2::timestamptz[], $3::text[])`,
+      [skips.map((s) => s.job_id), skips.map((s) => s.fire_time), skips.map((s) => s.reason)],
     );
   }
 

@@ -2,12 +2,9 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { initialMigration } from './migrations/001-initial';
 
-/** One versioned schema change. Versions are applied in order, each in its own transaction. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from './migrations/migration';
+
+export type { Migration };
 
 /** Every migration of the system database, in order. */
 export const MIGRATIONS: readonly Migration[] = [initialMigration];

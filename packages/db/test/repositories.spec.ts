@@ -46,6 +46,18 @@ describe('system database (real PostgreSQL)', () => {
     expect([a, b].filter(Boolean)).toHaveLength(1);
   });
 
+  it('inserts many executions in one statement, leaving out taken idempotency keys', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const mk = (key: string) => ({ id: randomUUID(), job_id: jobId, idempotency_key: key, trigger_source: 'scheduled' as const, definition_version: 1, context_path: 'x', scheduled_for: new Date('2026-01-01T00:00:00.123Z'), trigger_metadata: { a: 1 } });
+    const first = await executions.insertPendingMany([mk(`k1:${jobId}`), mk(`k2:${jobId}`)]);
+    expect(first).toHaveLength(2);
+    expect(first[0]!.scheduled_for!.toISOString()).toBe('2026-01-01T00:00:00.123Z');
+    expect(first[0]!.trigger_metadata).toEqual({ a: 1 });
+    const second = await executions.insertPendingMany([mk(`k2:${jobId}`), mk(`k3:${jobId}`)]);
+    expect(second.map((e) => e.idempotency_key)).toEqual([`k3:${jobId}`]);
+  });
+
   it('claims an execution once; finishing records stats and last_run_at', async () => {
     const jobId = randomUUID();
     await jobs.insert(jobId, meta());
@@ -68,9 +80,10 @@ describe('system database (real PostgreSQL)', () => {
     expect(due.map((j) => j.id)).toContain(jobId);
     const plan = await db.query(`explain select id from jobs where enabled and scheduled_trigger and deleted_at is null and next_run_at is not null and next_run_at <= now() order by next_run_at limit 10`);
     expect(JSON.stringify(plan.rows)).toContain('jobs_due_idx');
-    const next = { next_run_at: new Date(Date.now() + 60_000), last_fire_time: job.next_run_at!, completed: false };
-    expect(await jobs.advanceSchedule(jobId, { next_run_at: job.next_run_at!, current_version: 1 }, next)).toBe(true);
-    expect(await jobs.advanceSchedule(jobId, { next_run_at: job.next_run_at!, current_version: 1 }, next)).toBe(false);
+    const advance = { id: jobId, expected_next_run_at: job.next_run_at!, expected_version: 1, next_run_at: new Date(Date.now() + 60_000), last_fire_time: job.next_run_at!, completed: false };
+    expect(await jobs.advanceSchedules([advance])).toEqual(new Set([jobId]));
+    // Already moved on: a second scheduler holding the old read does nothing.
+    expect(await jobs.advanceSchedules([advance])).toEqual(new Set());
   });
 
   describe('variables', () => {

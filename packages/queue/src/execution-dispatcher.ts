@@ -3,7 +3,7 @@ import type { Queue } from 'bull';
 import type { Logger } from 'pino';
 import type { ExecutionRecord, ExecutionsRepository, Queryable, TriggerSource } from '@vecron/db';
 import { executionContextKey } from '@vecron/storage';
-import { enqueueExecution, type ExecutionJobData } from './execution-queue';
+import { executionJobOptions, type ExecutionJobData } from './execution-queue';
 
 export interface DispatchRequest {
   jobId: string;
@@ -37,38 +37,60 @@ export interface ExecutionDispatcherOptions {
 /**
  * The one way an execution starts (invariant 1): insert the pending row with its unique
  * idempotency key, then enqueue a Bull job whose jobId is the execution id. A crash between
- * the two leaves a pending row that `requeue` puts back on the queue.
+ * the two leaves a pending row that the scheduler's recovery sweep puts back on the queue.
  */
 export class ExecutionDispatcher {
   constructor(private readonly options: ExecutionDispatcherOptions) {}
 
+  /** Inserts the row and, unless inside a caller's transaction (`q`), enqueues it. */
   async dispatch(req: DispatchRequest, q?: Queryable): Promise<DispatchResult> {
-    const id = randomUUID();
-    const row = await this.options.executions.insertPending(
-      {
-        id,
-        job_id: req.jobId,
-        idempotency_key: req.idempotencyKey ?? `${req.triggerSource}:${req.jobId}:${id}`,
-        trigger_source: req.triggerSource,
-        trigger_metadata: req.triggerMetadata ?? {},
-        scheduled_for: req.scheduledFor ?? null,
-        definition_version: req.definitionVersion,
-        context_path: executionContextKey(req.jobId, id),
-        exclusive: !req.allowConcurrent,
-      },
-      q,
-    );
+    const [row] = await this.insertMany([req], q);
     if (!row) {
       this.options.logger.debug({ job_id: req.jobId, idempotency_key: req.idempotencyKey }, 'execution already exists for this trigger');
       return { executionId: null, created: false, execution: null };
     }
-    if (!q) await this.enqueue(row, req.delayMs ?? 0);
+    if (!q) await this.enqueueMany([row], req.delayMs);
     return { executionId: row.id, created: true, execution: row };
   }
 
-  /** Enqueues a row created inside a caller's transaction, after that transaction committed. */
-  async enqueue(row: Pick<ExecutionRecord, 'id' | 'job_id'>, delayMs = 0): Promise<void> {
-    await enqueueExecution(this.options.queue, { execution_id: row.id, job_id: row.job_id }, delayMs);
-    this.options.logger.debug({ job_id: row.job_id, execution_id: row.id, delay_ms: delayMs }, 'execution enqueued');
+  /**
+   * Inserts pending rows for many triggers in one statement (inside the caller's transaction);
+   * returns the rows created — those whose idempotency key was taken are left out. Enqueue
+   * them with `enqueueMany` after the transaction commits.
+   */
+  insertMany(reqs: DispatchRequest[], q?: Queryable): Promise<ExecutionRecord[]> {
+    return this.options.executions.insertPendingMany(
+      reqs.map((req) => {
+        const id = randomUUID();
+        return {
+          id,
+          job_id: req.jobId,
+          idempotency_key: req.idempotencyKey ?? `${req.triggerSource}:${req.jobId}:${id}`,
+          trigger_source: req.triggerSource,
+          trigger_metadata: req.triggerMetadata ?? {},
+          scheduled_for: req.scheduledFor ?? null,
+          definition_version: req.definitionVersion,
+          context_path: executionContextKey(req.jobId, id),
+          exclusive: !req.allowConcurrent,
+        };
+      }),
+      q,
+    );
+  }
+
+  /**
+   * Adds the rows' Bull jobs in one round trip, each delayed until its scheduled_for (or
+   * `delayMs` when given). Re-adding an execution Bull still holds is a no-op.
+   */
+  async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for'>[], delayMs?: number): Promise<void> {
+    if (rows.length === 0) return;
+    const now = Date.now();
+    await this.options.queue.addBulk(
+      rows.map((r) => ({
+        data: { execution_id: r.id, job_id: r.job_id },
+        opts: executionJobOptions(r.id, delayMs ?? (r.scheduled_for ? r.scheduled_for.getTime() - now : 0)),
+      })),
+    );
+    this.options.logger.debug({ count: rows.length }, 'executions enqueued');
   }
 }

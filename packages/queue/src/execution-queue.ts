@@ -1,4 +1,4 @@
-import type { JobOptions, Queue, QueueOptions } from 'bull';
+import type { JobOptions, QueueOptions } from 'bull';
 
 /** Name of the Bull queue that carries executions from triggers to workers. */
 export const EXECUTIONS_QUEUE = 'executions';
@@ -27,9 +27,4 @@ export function executionJobOptions(executionId: string, delayMs: number): JobOp
     removeOnComplete: true,
     removeOnFail: 1000,
   };
-}
-
-/** Adds (or re-adds: Bull ignores a jobId it already holds) one execution to the queue. */
-export async function enqueueExecution(queue: Queue<ExecutionJobData>, data: ExecutionJobData, delayMs = 0): Promise<void> {
-  await queue.add(data, executionJobOptions(data.execution_id, delayMs));
 }

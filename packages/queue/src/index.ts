@@ -1,4 +1,4 @@
-export { EXECUTIONS_QUEUE, executionQueueOptions, executionJobOptions, enqueueExecution } from './execution-queue';
+export { EXECUTIONS_QUEUE, executionQueueOptions, executionJobOptions } from './execution-queue';
 export type { ExecutionJobData } from './execution-queue';
 export { ExecutionDispatcher } from './execution-dispatcher';
 export type { DispatchRequest, DispatchResult, ExecutionDispatcherOptions } from './execution-dispatcher';

@@ -2,10 +2,10 @@ import { hostname } from 'os';
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { Database, ExecutionsRepository, JobsRepository, type ExecutionRecord, type JobRecord } from '@vecron/db';
+import { Database, ExecutionsRepository, JobsRepository, type JobRecord, type ScheduleSkip } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from '../config/scheduler.env';
-import { planDueJob } from './fire-planner';
+import { planDueJob, type FirePlan } from './fire-planner';
 import { LeaderLock } from './leader-lock';
 
 export const SCHEDULER_REDIS = Symbol('SCHEDULER_REDIS');
@@ -73,20 +73,56 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     }, delay);
   }
 
-  /** One tick: lead or not; if leading, fire what is due. */
+  /**
+   * One tick: lead or not; if leading, fire what is due. All due jobs of the tick are handled
+   * in one transaction of three statements (advance the jobs that are unchanged, insert their
+   * executions, record skips), then one Bull round trip enqueues them.
+   */
   async tick(now: Date = new Date()): Promise<TickResult> {
     const { leader, tookOver } = await this.lock.refresh();
     if (!leader) return { leader: false, jobs: 0, fired: 0, skipped: 0 };
     if (tookOver) this.logger.info('leadership acquired');
-    const result: TickResult = { leader: true, jobs: 0, fired: 0, skipped: 0 };
     const until = new Date(now.getTime() + this.config.SCHEDULER_LOOKAHEAD_MS);
     const due = await this.jobs.findDue(until, this.config.SCHEDULER_BATCH_SIZE);
-    for (const job of due) {
-      if (this.stopped || !this.lock.isLeader) break;
-      const r = await this.fireJob(job, new Date());
-      result.jobs++;
-      result.fired += r.fired;
-      result.skipped += r.skipped;
+    const result: TickResult = { leader: true, jobs: due.length, fired: 0, skipped: 0 };
+    if (due.length > 0 && !this.stopped && this.lock.isLeader) {
+      const planned = due.map((job) => ({ job, plan: this.plan(job, now) }));
+      const created = await this.db.transaction(async (tx) => {
+        const moved = await this.jobs.advanceSchedules(
+          planned.map(({ job, plan }) => ({
+            id: job.id,
+            expected_next_run_at: job.next_run_at!,
+            expected_version: job.current_version,
+            next_run_at: plan.next,
+            last_fire_time: plan.lastFireTime,
+            completed: plan.completed,
+          })),
+          tx,
+        );
+        const fired = planned.filter(({ job }) => moved.has(job.id));
+        if (fired.length < planned.length) this.logger.info({ count: planned.length - fired.length }, 'jobs changed during the tick; planned again next tick');
+        const skips: ScheduleSkip[] = fired.flatMap(({ job, plan }) => plan.skipped.map((s) => ({ job_id: job.id, ...s })));
+        await this.jobs.recordSkips(skips, tx);
+        result.skipped = skips.length;
+        return this.dispatcher.insertMany(
+          fired.flatMap(({ job, plan }) =>
+            plan.fires.map((fire) => ({
+              jobId: job.id,
+              definitionVersion: job.current_version,
+              allowConcurrent: job.allow_concurrent,
+              triggerSource: 'scheduled' as const,
+              idempotencyKey: `sched:${job.id}:${fire.toISOString()}`,
+              scheduledFor: fire,
+              triggerMetadata: { scheduler_id: this.id },
+            })),
+          ),
+          tx,
+        );
+      });
+      await this.dispatcher.enqueueMany(created);
+      result.fired = created.length;
+      if (result.skipped) this.logger.info({ count: result.skipped }, 'fires skipped (recorded in schedule_skips)');
+      this.logger.debug({ jobs: result.jobs, fired: result.fired }, 'tick');
     }
     if (Date.now() - this.lastRecovery >= this.config.SCHEDULER_RECOVERY_INTERVAL_MS) {
       this.lastRecovery = Date.now();
@@ -95,60 +131,21 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     return result;
   }
 
-  private async fireJob(job: JobRecord, now: Date): Promise<{ fired: number; skipped: number }> {
-    const log = this.logger.child({ job_id: job.id });
-    const plan = planDueJob(job, now, this.config.SCHEDULER_MISFIRE_THRESHOLD_MS);
-    // Overlap (allow_concurrent=false) is decided by the worker when the run starts, not here:
-    // fires are enqueued ahead of time, while the previous run may still be finishing.
-    const { fires, skipped } = plan;
-    const created: ExecutionRecord[] = [];
-    const advanced = await this.db.transaction(async (tx) => {
-      for (const fire of fires) {
-        const r = await this.dispatcher.dispatch(
-          {
-            jobId: job.id,
-            definitionVersion: job.current_version,
-            allowConcurrent: job.allow_concurrent,
-            triggerSource: 'scheduled',
-            idempotencyKey: `sched:${job.id}:${fire.toISOString()}`,
-            scheduledFor: fire,
-            triggerMetadata: { scheduler_id: this.id },
-          },
-          tx,
-        );
-        if (r.execution) created.push(r.execution);
-      }
-      await this.jobs.recordSkips(job.id, skipped, tx);
-      const ok = await this.jobs.advanceSchedule(
-        job.id,
-        { next_run_at: job.next_run_at!, current_version: job.current_version },
-        { next_run_at: plan.next, last_fire_time: plan.lastFireTime, completed: plan.completed },
-        tx,
-      );
-      if (!ok) throw new JobChangedDuringTick();
-      return ok;
-    }).catch((err: unknown) => {
-      if (err instanceof JobChangedDuringTick) return false;
-      throw err;
-    });
-    if (!advanced) {
-      log.info('job changed during the tick; it will be planned again');
-      return { fired: 0, skipped: 0 };
+  /** A job whose schedule cannot be planned (corrupt row) is parked, not retried every tick. */
+  private plan(job: JobRecord, now: Date): FirePlan {
+    try {
+      return planDueJob(job, now, this.config.SCHEDULER_MISFIRE_THRESHOLD_MS);
+    } catch (err) {
+      this.logger.error({ job_id: job.id, err: (err as Error).message }, 'schedule cannot be planned; job parked until it is edited');
+      const due = job.next_run_at!;
+      return { fires: [], skipped: [{ fire_time: due, reason: `invalid_schedule: ${(err as Error).message}` }], next: null, lastFireTime: due, completed: false };
     }
-    for (const e of created) {
-      await this.dispatcher.enqueue(e, e.scheduled_for ? e.scheduled_for.getTime() - Date.now() : 0);
-    }
-    if (skipped.length) log.info({ skipped: skipped.map((s) => ({ fire_time: s.fire_time.toISOString(), reason: s.reason })).slice(0, 20), count: skipped.length }, 'fires skipped');
-    if (created.length) log.debug({ fires: created.map((e) => e.scheduled_for?.toISOString()), next_run_at: plan.next?.toISOString() ?? null }, 'fired');
-    return { fired: created.length, skipped: skipped.length };
   }
 
   /** Pending executions whose Bull job was lost (crash between commit and enqueue) go back on the queue. */
   private async requeueLostExecutions(): Promise<void> {
     const stale = await this.executions.findStalePending(new Date(Date.now() - this.config.SCHEDULER_RECOVERY_INTERVAL_MS), 500);
-    for (const e of stale) await this.dispatcher.enqueue(e, 0);
+    await this.dispatcher.enqueueMany(stale, 0);
     if (stale.length) this.logger.warn({ count: stale.length }, 're-enqueued pending executions');
   }
 }
-
-class JobChangedDuringTick extends Error {}

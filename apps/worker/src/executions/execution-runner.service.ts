@@ -17,7 +17,7 @@ import {
   type JobContext,
   type WebhookData,
 } from '@vecron/context';
-import { ConcurrentRunError, ExecutionsRepository, JobsRepository, VariablesRepository, type ExecutionError, type ExecutionRecord, type ExecutionStatus } from '@vecron/db';
+import { ConcurrentRunError, Database, ExecutionsRepository, JobsRepository, VariablesRepository, type ExecutionError, type ResolvedVariables, type ExecutionRecord, type ExecutionStatus } from '@vecron/db';
 import { nextFireTime, type JobDefinition, type StepDefinition } from '@vecron/definitions';
 import { ExecutorRegistry, StepError } from '@vecron/executors';
 import { OBJECT_STORAGE, jobDefinitionVersionKey, type ObjectStorage } from '@vecron/storage';
@@ -69,6 +69,7 @@ export class ExecutionRunner {
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
+    private readonly db: Database,
     private readonly executions: ExecutionsRepository,
     private readonly jobs: JobsRepository,
     private readonly variables: VariablesRepository,
@@ -102,13 +103,14 @@ export class ExecutionRunner {
   }
 
   async run(executionId: string): Promise<ExecutionStatus | null> {
-    let execution: ExecutionRecord | null;
+    let claimed: { execution: ExecutionRecord | null; variables: ResolvedVariables | Error } | null;
     try {
-      execution = await this.executions.claim(executionId, this.workerId);
+      claimed = await this.claim(executionId);
     } catch (err) {
       if (!(err instanceof ConcurrentRunError)) throw err;
       return this.skipOverlap(err);
     }
+    const execution = claimed?.execution ?? null;
     if (!execution) {
       this.logger.info({ execution_id: executionId }, 'execution already claimed or finished; delivery ignored');
       return null;
@@ -118,7 +120,7 @@ export class ExecutionRunner {
     const done = new Promise<void>((r) => (release = r));
     this.running.set(executionId, { controller, done });
     try {
-      return await this.execute(execution, controller);
+      return await this.execute(execution, claimed!.variables, controller);
     } finally {
       this.running.delete(executionId);
       release();
@@ -149,17 +151,34 @@ export class ExecutionRunner {
     ).child(bindings);
   }
 
+  /**
+   * pending → running, and the variables as they are at that instant (one repeatable-read
+   * snapshot): a variable changed once the execution shows `running` applies to the next one.
+   */
+  private claim(executionId: string): Promise<{ execution: ExecutionRecord | null; variables: ResolvedVariables | Error }> {
+    return this.db.transaction(
+      async (tx) => {
+        const execution = await this.executions.claim(executionId, this.workerId, tx);
+        if (!execution) return { execution, variables: new Error('not claimed') };
+        // A value that cannot be decrypted fails this execution, not the claim.
+        const variables = await this.variables.resolveForJob(execution.job_id, tx).catch((err: unknown) => err as Error);
+        return { execution, variables };
+      },
+      { repeatableRead: true },
+    );
+  }
+
   /** allow_concurrent=false and another run of the job is in flight: this one does not run. */
   private async skipOverlap(err: ConcurrentRunError): Promise<ExecutionStatus | null> {
     const row = await this.executions.finish(err.executionId, 'cancelled', { message: `skipped: ${err.message}`, code: 'CONCURRENT_RUN' });
     if (row?.trigger_source === 'scheduled' && row.scheduled_for) {
-      await this.jobs.recordSkips(row.job_id, [{ fire_time: row.scheduled_for, reason: 'previous_execution_still_running' }]);
+      await this.jobs.recordSkips([{ job_id: row.job_id, fire_time: row.scheduled_for, reason: 'previous_execution_still_running' }]);
     }
-    this.logger.info({ job_id: err.jobId, execution_id: err.executionId }, 'execution skipped: previous execution still running');
+    this.logger.info({ job_id: row?.job_id, execution_id: err.executionId }, 'execution skipped: previous execution still running');
     return row ? 'cancelled' : null;
   }
 
-  private async execute(execution: ExecutionRecord, controller: AbortController): Promise<ExecutionStatus> {
+  private async execute(execution: ExecutionRecord, resolved: ResolvedVariables | Error, controller: AbortController): Promise<ExecutionStatus> {
     let log = this.logger.child({ job_id: execution.job_id, execution_id: execution.id });
     const store = new ContextStore({ storage: this.storage });
     let definition: JobDefinition;
@@ -171,12 +190,8 @@ export class ExecutionRunner {
       return this.finish(execution, 'failed', { message: `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}` }, log);
     }
 
-    // Variables are read once: a change made now applies to the next execution, not this one.
-    let resolved: { values: Record<string, string>; sensitive: Set<string> };
-    try {
-      resolved = await this.variables.resolveForJob(execution.job_id);
-    } catch (err) {
-      return this.finish(execution, 'failed', { message: `variables could not be read: ${(err as Error).message}` }, log);
+    if (resolved instanceof Error) {
+      return this.finish(execution, 'failed', { message: `variables could not be read: ${resolved.message}` }, log);
     }
     const secrets = [...resolved.sensitive].map((n) => resolved.values[n]!).filter((v) => v.length > 0);
     const storedVariables = Object.fromEntries(Object.entries(resolved.values).map(([k, v]) => [k, resolved.sensitive.has(k) ? SECRET_MASK : v]));

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrator';
+import type { Migration } from './migration';
 
 /** System database: jobs, executions, variables, stats and recorded schedule skips. */
 export const initialMigration: Migration = {
@@ -20,10 +20,11 @@ create table jobs (
   manual_trigger boolean not null default true,
   webhook_enabled boolean not null default false,
   allow_concurrent boolean not null default false,
-  next_run_at timestamptz,
+  next_run_at timestamptz(3),
   last_run_at timestamptz,
-  last_fire_time timestamptz,
+  last_fire_time timestamptz(3),
   schedule_completed_at timestamptz,
+  -- fire times have millisecond precision (timestamptz(3)): they round-trip exactly through JS Dates
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   deleted_at timestamptz
@@ -41,7 +42,7 @@ create table job_executions (
   trigger_source text not null check (trigger_source in ('scheduled','manual','webhook','retry')),
   trigger_metadata jsonb not null default '{}'::jsonb,
   attempt integer not null default 1,
-  scheduled_for timestamptz,
+  scheduled_for timestamptz(3),
   current_step text,
   context_path text,
   definition_version integer not null,
@@ -92,7 +93,7 @@ create table job_stats (
 create table schedule_skips (
   id bigserial primary key,
   job_id uuid not null references jobs (id),
-  fire_time timestamptz not null,
+  fire_time timestamptz(3) not null,
   reason text not null,
   recorded_at timestamptz not null default now()
 );

@@ -126,8 +126,8 @@ export class VariablesRepository {
   }
 
   /** Global variables, overridden by the job's own of the same name, decrypted (read once per execution). */
-  async resolveForJob(jobId: string): Promise<ResolvedVariables> {
-    const { rows } = await this.db.query<VariableRecord>(
+  async resolveForJob(jobId: string, q: Queryable = this.db): Promise<ResolvedVariables> {
+    const { rows } = await q.query<VariableRecord>(
       `select ${COLUMNS} from variables where job_id is null or job_id = $1 order by (job_id is not null), name`,
       [jobId],
     );
