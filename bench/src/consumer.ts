@@ -3,9 +3,11 @@
  *
  *   MODE=raw-bull  no-op processor (Bull's own cost; records lateness of delayed jobs)
  *   MODE=minimal   the same I/O per execution as the worker, with the same clients and nothing
- *                  else: claim UPDATE, one definition GET, context PUT, current_step UPDATE,
- *                  the HTTP call (fetch), context PUT, finish CTE. SQL copied from
- *                  packages/db/src/executions.repository.ts.
+ *                  else: a REPEATABLE READ transaction (begin, claim UPDATE, variables SELECT,
+ *                  commit), one definition GET, context PUT, current_step UPDATE, the HTTP call
+ *                  (fetch), context PUT, finish CTE. SQL copied from packages/db/src/
+ *                  (executions.repository.ts, variables/variables.repository.ts, database.ts) and
+ *                  the order from apps/worker/src/executions/execution-runner.service.ts.
  *
  * Talks to the parent over IPC: sends {type:'ready'}; answers {type:'report'} with its counters.
  */
@@ -31,6 +33,10 @@ const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_me
 
 const CLAIM = `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
        where id=$1 and status='pending' returning ${COLUMNS}`;
+/** ExecutionRunner.claim: Database.transaction(…, { repeatableRead: true }) opens with this. */
+const BEGIN_RR = 'begin isolation level repeatable read';
+/** VariablesRepository.resolveForJob, inside the claim transaction. */
+const VARIABLES = `select id, name, value, encrypted_value, key_id, is_sensitive, job_id, created_at, updated_at from variables where job_id is null or job_id = $1 order by (job_id is not null), name`;
 const SET_STEP = `update job_executions set current_step=$2, updated_at=now() where id=$1`;
 const FINISH = `with f as (
          update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now()
@@ -76,9 +82,22 @@ async function main(): Promise<void> {
     const db = pg;
     processor = async (job) => {
       const { execution_id: id, job_id: jobId } = job.data;
-      const claimed = await db.query(CLAIM, [id, WORKER_ID]);
-      if (claimed.rowCount === 0) return;
-      const row = claimed.rows[0] as { definition_version: number };
+      // Claim + variables in one REPEATABLE READ transaction (4 round trips: begin, claim, select, commit).
+      const client = await db.connect();
+      let row: { definition_version: number } | undefined;
+      try {
+        await client.query(BEGIN_RR);
+        const claimed = await client.query(CLAIM, [id, WORKER_ID]);
+        row = claimed.rows[0] as { definition_version: number } | undefined;
+        if (row) await client.query(VARIABLES, [jobId]);
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+      if (!row) return;
       const stream = await s3.getObject(S3_BUCKET, `jobs/${jobId}/versions/${row.definition_version}.json`);
       const chunks: Buffer[] = [];
       for await (const c of stream) chunks.push(c as Buffer);

@@ -22,6 +22,11 @@ export interface FireLagOptions {
   /** Extra scheduler env (e.g. SCHEDULER_LOOKAHEAD_MS) for a variant. */
   schedulerEnv?: Record<string, string>;
   label?: string;
+  /**
+   * Manual executions run through the workers before the fire jobs are created (JIT, pg pools,
+   * keep-alive sockets warm, as in a worker that has been running). 0 = workers fresh from start.
+   */
+  prewarm?: number;
 }
 
 export interface FireLagResult {
@@ -44,6 +49,10 @@ export interface FireLagResult {
   within50ms: number;
   /** Executions finished per second from the due instant to the last completion. */
   drainPerSecond: number;
+  /** Manual executions run before (see FireLagOptions.prewarm). */
+  prewarm: number;
+  /** The workers' PostgreSQL connections 1 s before the due instant. */
+  workerConnectionsBefore: number;
   /** CPU ms per fire by process group, from jobs in place to all finished. */
   cpuPerExec: Record<string, number>;
 }
@@ -62,6 +71,26 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     }
     procs.push(await startProduct('scheduler', 'b-scheduler', productEnv(url, prefix, schedulerEnv), 'scheduler started'));
 
+    const prewarm = o.prewarm ?? 0;
+    if (prewarm > 0) {
+      const stepUrl = target.url('?e={{execution_id}}');
+      const { ids: [warmJob], keys: warmKeys } = await createJobs(db, [{ definition: httpJobDefinition('bench-b-warm', stepUrl, null), nextRunAt: null }]);
+      keys.push(...warmKeys);
+      const queue = new Bull<ExecutionJobData>(EXECUTIONS_QUEUE, executionQueueOptions(REDIS_URL, prefix));
+      try {
+        const dispatcher = new ExecutionDispatcher({ executions: new ExecutionsRepository(db), queue, logger: pino({ level: 'warn' }) });
+        await pool(Array.from({ length: prewarm }), 32, async () => {
+          await dispatcher.dispatch({ jobId: warmJob!, definitionVersion: 1, triggerSource: 'manual', allowConcurrent: true });
+        });
+      } finally {
+        await queue.close().catch(() => undefined);
+      }
+      await waitFor(async () => {
+        const { rows } = await db.query<{ n: string }>(`select count(*) as n from job_executions where status not in ('pending','running')`);
+        return Number(rows[0]!.n) >= prewarm;
+      }, 60_000, `${label}: ${prewarm} warm-up executions`, 100);
+    }
+
     const due = new Date(Math.ceil((Date.now() + 10_000 + o.jobs * o.createMsPerJob) / 1000) * 1000);
     const stepUrl = target.url('?e={{execution_id}}');
     const created = await createJobs(
@@ -77,9 +106,16 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     meter.begin();
 
     const terminal = async (): Promise<number> => {
-      const { rows } = await db.query<{ n: string }>(`select count(*) as n from job_executions where status not in ('pending','running')`);
+      const { rows } = await db.query<{ n: string }>(
+        `select count(*) as n from job_executions where trigger_source = 'scheduled' and status not in ('pending','running')`,
+      );
       return Number(rows[0]!.n);
     };
+    await sleep(Math.max(0, due.getTime() - 1000 - Date.now()));
+    const { rows: conn } = await db.query<{ n: string }>(
+      `select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'vecron-worker'`,
+    );
+    const workerConnectionsBefore = Number(conn[0]!.n);
     await sleep(Math.max(0, due.getTime() - Date.now()));
     // Bounded: stops waiting 120 s after the due instant and reports what ran.
     while ((await terminal()) < o.jobs && Date.now() < due.getTime() + 120_000) await sleep(250);
@@ -94,11 +130,12 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     cpuPerExec['other (not attributed)'] = Math.max(0, (cpu['machine busy']! - ours) / o.jobs);
     cpuPerExec['machine total busy'] = cpu['machine busy']! / o.jobs;
 
-    const { rows } = await db.query<{ id: string; job_id: string; status: string; due: number; created: number; started: number | null; completed: number | null }>(
-      `select id, job_id, status, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
+    const { rows: all } = await db.query<{ id: string; job_id: string; status: string; src: string; due: number; created: number; started: number | null; completed: number | null }>(
+      `select id, job_id, status, trigger_source as src, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
               extract(epoch from started_at)*1000 as started, extract(epoch from completed_at)*1000 as completed from job_executions`,
     );
-    keys.push(...rows.map((r) => `jobs/${r.job_id}/executions/${r.id}/context.json`));
+    keys.push(...all.map((r) => `jobs/${r.job_id}/executions/${r.id}/context.json`));
+    const rows = all.filter((r) => r.src === 'scheduled');
     const fireLag: number[] = [];
     const startLag: number[] = [];
     const enqueueLag: number[] = [];
@@ -123,6 +160,8 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       within50ms: fireLag.filter((l) => l <= 50).length,
       drainPerSecond: rows.length / ((Math.max(...rows.map((r) => Number(r.completed ?? 0))) - due.getTime()) / 1000),
       cpuPerExec,
+      prewarm,
+      workerConnectionsBefore,
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -167,17 +206,27 @@ export async function runBullDelayedLag(jobs: number, consumers: number, concurr
   }
 }
 
+export interface BurstResult {
+  connectionsBefore: number;
+  claimLag: ReturnType<typeof summarize>;
+  httpLag: ReturnType<typeof summarize>;
+}
+
 export interface PoolWarmthResult {
   executions: number;
   idleMs: number;
-  cold: { connectionsBefore: number; claimLag: ReturnType<typeof summarize>; httpLag: ReturnType<typeof summarize> };
-  warm: { connectionsBefore: number; claimLag: ReturnType<typeof summarize>; httpLag: ReturnType<typeof summarize> };
+  /** The first burst the workers see after start (nothing run yet). */
+  first: BurstResult;
+  /** The same burst after `idleMs` without work (pg's default idle timeout was 10 s). */
+  afterIdle: BurstResult;
+  /** The same burst again right away. */
+  warm: BurstResult;
 }
 
 /**
- * Why a burst after a quiet period starts late: `executions` manual executions dispatched at once
- * to 2 idle workers (after `idleMs` without work), then the same burst again right away.
- * Lags are measured from the end of the dispatch (all rows inserted and Bull jobs added).
+ * Whether a burst after a quiet period starts late: `executions` manual executions dispatched at
+ * once to 2 workers just started (first), then again after `idleMs` without work, then again
+ * right away. Lags are measured from the end of the dispatch (all rows inserted and Bull jobs added).
  */
 export async function runPoolWarmth(target: HttpTarget, executions: number, idleMs: number, concurrency: number): Promise<PoolWarmthResult> {
   const dbName = 'vecron_bench_b_pool';
@@ -196,7 +245,7 @@ export async function runPoolWarmth(target: HttpTarget, executions: number, idle
     const dispatcher = new ExecutionDispatcher({ executions: new ExecutionsRepository(db), queue, logger: pino({ level: 'warn' }) });
     const connections = async (): Promise<number> =>
       Number((await admin.query<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = $1 and application_name = 'vecron-worker'`, [dbName])).rows[0]!.n);
-    const burst = async (): Promise<PoolWarmthResult['cold']> => {
+    const burst = async (): Promise<BurstResult> => {
       const connectionsBefore = await connections();
       const rs = await Promise.all(ids.map((jobId) => dispatcher.dispatch({ jobId, definitionVersion: 1, triggerSource: 'manual', allowConcurrent: true })));
       const dispatched = Date.now();
@@ -218,10 +267,12 @@ export async function runPoolWarmth(target: HttpTarget, executions: number, idle
         httpLag: summarize(eids.filter((e) => target.hits.has(e)).map((e) => target.hits.get(e)! - dispatched)),
       };
     };
+    await sleep(2000);
+    const first = await burst();
     await sleep(idleMs);
-    const cold = await burst();
+    const afterIdle = await burst();
     const warm = await burst();
-    return { executions, idleMs, cold, warm };
+    return { executions, idleMs, first, afterIdle, warm };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await queue.close().catch(() => undefined);

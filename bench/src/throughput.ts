@@ -60,9 +60,12 @@ export interface ThroughputResult {
 export const DB_BACKENDS = 'postgres: this db\'s backends';
 
 const TERMINAL = `('success','failed','timeout','cancelled','dead_letter')`;
+/** ExecutionsRepository.insertPendingMany (the unnest form every producer now uses), with one row. */
 const INSERT_PENDING = `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for,
          definition_version, context_path, exclusive)
-       values ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10)
+       select id, job_id, key, 'pending', src, meta, attempt, sched, version, path, excl
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::timestamptz[], $8::int[], $9::text[], $10::bool[])
+         as u(id, job_id, key, src, meta, attempt, sched, version, path, excl)
        on conflict (idempotency_key) do nothing returning id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
   context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at`;
 
@@ -188,8 +191,9 @@ export async function runExecutions(
     } else {
       produce = async (jobId, key) => {
         const id = randomUUID();
-        await db.query(INSERT_PENDING, [id, jobId, key, 'manual', {}, 1, null, 1, `jobs/${jobId}/executions/${id}/context.json`, false]);
-        await queue.add({ execution_id: id, job_id: jobId }, executionJobOptions(id, 0));
+        await db.query(INSERT_PENDING, [[id], [jobId], [key], ['manual'], ['{}'], [1], [null], [1], [`jobs/${jobId}/executions/${id}/context.json`], [false]]);
+        // ExecutionDispatcher.enqueueMany: one addBulk round trip (here with one job).
+        await queue.addBulk([{ data: { execution_id: id, job_id: jobId }, opts: executionJobOptions(id, 0) }]);
         return id;
       };
     }

@@ -7,12 +7,11 @@ import { AppModule } from './app.module';
 import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
 
-/** Applies body parsing, validation, OpenAPI and shutdown hooks to an api application. */
+/** Applies body parsing, validation and OpenAPI to an api application. */
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
   if (options.logs !== false) app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('vecron API').setDescription('Jobs, executions, variables and webhooks').setVersion('0.1.0').build(),

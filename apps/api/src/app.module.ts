@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { databaseOptions, queueOptions, storageOptions } from '@vecron/config';
 import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
@@ -36,21 +37,15 @@ export class AppModule {
         }),
         DatabaseModule.forRootAsync({
           inject: [API_CONFIG],
-          useFactory: (cfg: ApiEnv) => ({
-            connectionString: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE, applicationName: 'vecron-api',
-            encryptionKeys: cfg.VARIABLES_ENCRYPTION_KEYS, encryptionKeyId: cfg.VARIABLES_ENCRYPTION_KEY_ID,
-          }),
+          useFactory: (cfg: ApiEnv) => databaseOptions(cfg, 'vecron-api'),
         }),
         StorageModule.forRootAsync({
           inject: [API_CONFIG],
-          useFactory: (cfg: ApiEnv) => ({
-            endPoint: cfg.S3_ENDPOINT, port: cfg.S3_PORT, useSSL: cfg.S3_USE_SSL, accessKey: cfg.S3_ACCESS_KEY,
-            secretKey: cfg.S3_SECRET_KEY, bucket: cfg.S3_BUCKET, region: cfg.S3_REGION,
-          }),
+          useFactory: (cfg: ApiEnv) => storageOptions(cfg),
         }),
         ExecutionQueueModule.forRootAsync({
           inject: [API_CONFIG],
-          useFactory: (cfg: ApiEnv) => ({ redisUrl: cfg.REDIS_URL, prefix: cfg.QUEUE_PREFIX, logLevel: cfg.LOG_LEVEL }),
+          useFactory: (cfg: ApiEnv) => queueOptions(cfg),
         }),
         RedisModule,
         HealthModule,

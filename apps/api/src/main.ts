@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import pino from 'pino';
-import { ConfigValidationError, loadConfig } from '@vecron/config';
+import { closeOnSignals, loadConfig, runMain } from '@vecron/config';
 import { Database, migrate } from '@vecron/db';
 import { createApiApp } from './app.factory';
 import { ApiEnv } from './config/api.env';
 
-async function main(): Promise<void> {
+runMain('vecron-api', async () => {
   const config = loadConfig(ApiEnv, process.env);
   const logger = pino({ name: 'vecron-api', level: config.LOG_LEVEL });
   if (config.MIGRATE_ON_START) {
@@ -18,11 +18,6 @@ async function main(): Promise<void> {
   }
   const app = await createApiApp(config);
   await app.listen(config.PORT, config.HOST);
+  closeOnSignals(app, logger);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
-}
-
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigValidationError ? err.message : (err as Error).stack ?? String(err);
-  process.stderr.write(`vecron-api failed to start: ${message}\n`);
-  process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { databaseOptions, queueOptions } from '@vecron/config';
 import { DatabaseModule } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from './config/scheduler.env';
@@ -28,11 +29,11 @@ export class SchedulerModule {
         configModule,
         DatabaseModule.forRootAsync({
           inject: [SCHEDULER_CONFIG],
-          useFactory: (cfg: SchedulerEnv) => ({ connectionString: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE, applicationName: 'vecron-scheduler' }),
+          useFactory: (cfg: SchedulerEnv) => databaseOptions(cfg, 'vecron-scheduler'),
         }),
         ExecutionQueueModule.forRootAsync({
           inject: [SCHEDULER_CONFIG],
-          useFactory: (cfg: SchedulerEnv) => ({ redisUrl: cfg.REDIS_URL, prefix: cfg.QUEUE_PREFIX, logLevel: cfg.LOG_LEVEL }),
+          useFactory: (cfg: SchedulerEnv) => queueOptions(cfg),
         }),
       ],
       providers: [

@@ -1,32 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
-import { ConfigValidationError, loadConfig } from '@vecron/config';
+import { closeOnSignals, loadConfig, runMain } from '@vecron/config';
 import { WorkerEnv } from './config/worker.env';
 import { WorkerModule } from './worker.module';
 
-async function main(): Promise<void> {
+runMain('vecron-worker', async () => {
   const config = loadConfig(WorkerEnv, process.env);
   const logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['error', 'warn'] });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'signal received');
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`vecron-worker failed to start: ${err instanceof ConfigValidationError ? err.message : (err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  closeOnSignals(app, logger);
 });

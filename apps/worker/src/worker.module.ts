@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { databaseOptions, queueOptions, storageOptions } from '@vecron/config';
 import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutorsModule } from '@vecron/executors';
 import { ExecutionQueueModule } from '@vecron/queue';
@@ -23,24 +24,16 @@ export class WorkerModule {
         configModule,
         DatabaseModule.forRootAsync({
           inject: [WORKER_CONFIG],
-          useFactory: (cfg: WorkerEnv) => ({
-            connectionString: cfg.DATABASE_URL,
-            poolSize: Math.max(cfg.DATABASE_POOL_SIZE, Math.min(cfg.WORKER_CONCURRENCY, 50)),
-            applicationName: 'vecron-worker',
-            encryptionKeys: cfg.VARIABLES_ENCRYPTION_KEYS,
-            encryptionKeyId: cfg.VARIABLES_ENCRYPTION_KEY_ID,
-          }),
+          // Enough connections for every execution in flight.
+          useFactory: (cfg: WorkerEnv) => databaseOptions(cfg, 'vecron-worker', Math.max(cfg.DATABASE_POOL_SIZE, Math.min(cfg.WORKER_CONCURRENCY, 50))),
         }),
         StorageModule.forRootAsync({
           inject: [WORKER_CONFIG],
-          useFactory: (cfg: WorkerEnv) => ({
-            endPoint: cfg.S3_ENDPOINT, port: cfg.S3_PORT, useSSL: cfg.S3_USE_SSL, accessKey: cfg.S3_ACCESS_KEY,
-            secretKey: cfg.S3_SECRET_KEY, bucket: cfg.S3_BUCKET, region: cfg.S3_REGION,
-          }),
+          useFactory: (cfg: WorkerEnv) => storageOptions(cfg),
         }),
         ExecutionQueueModule.forRootAsync({
           inject: [WORKER_CONFIG],
-          useFactory: (cfg: WorkerEnv) => ({ redisUrl: cfg.REDIS_URL, prefix: cfg.QUEUE_PREFIX, logLevel: cfg.LOG_LEVEL }),
+          useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
         ExecutorsModule.forRoot(),
       ],
