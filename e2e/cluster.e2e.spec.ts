@@ -92,7 +92,7 @@ describe('worker shutdown', () => {
   it('SIGTERM mid-step: the step finishes, the execution succeeds, the worker exits 0', async () => {
     const job = await sys.client.createJob({ name: 'slow', schedule: null, steps: step(`${fixture.url}/slow`) });
     const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
-    await waitFor(async () => fixture.requestsTo('/slow').length > 0, 10_000, 'the step to start');
+    await waitFor(async () => fixture.requestsTo('/slow').length > 0, 30_000, 'the step to start');
     const t0 = Date.now();
     expect(await sys.workers[0]!.stop('SIGTERM')).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
@@ -104,7 +104,7 @@ describe('worker shutdown', () => {
     const w = sys.addWorker({ WORKER_SHUTDOWN_GRACE_MS: '1000' });
     const job = await sys.client.createJob({ name: 'forever', schedule: null, max_retries: 0, steps: step(`${fixture.url}/forever`) });
     const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
-    await waitFor(async () => fixture.requestsTo('/forever').length > 0, 10_000, 'the step to start');
+    await waitFor(async () => fixture.requestsTo('/forever').length > 0, 30_000, 'the step to start');
     expect(await w.stop('SIGTERM')).toBe(0);
     const e = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);
     expect(e.status).toBe('failed');

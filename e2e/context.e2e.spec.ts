@@ -34,7 +34,7 @@ describe('Job Context: variables, secrets, templates and conditions end to end',
     return waitFor(async () => {
       const e = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);
       return ['success', 'failed', 'timeout'].includes(e.status) ? e : null;
-    }, 20_000, 'execution end');
+    }, 60_000, 'execution end');
   }
 
   it('resolves globals, job overrides, a secret header, a webhook value; skips a step; exists() sees the absence', async () => {
@@ -128,9 +128,9 @@ describe('Job Context: variables, secrets, templates and conditions end to end',
     });
     const v = await sys.client.ok<{ id: string }>('POST', '/api/variables', { name: 'PHASE', value: 'before', job_id: job.id });
     const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
-    await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'running', 10_000, 'running');
+    await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'running', 30_000, 'running');
     await sys.client.ok('PUT', `/api/variables/${v.id}`, { value: 'after' });
-    await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'success', 10_000, 'success');
+    await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'success', 30_000, 'success');
     expect(JSON.parse(fixture.requestsTo('/echo').at(-1)!.body)).toEqual({ v: 'before' });
     const next = await runToEnd(job.id);
     expect(next.status).toBe('success');
