@@ -51,9 +51,16 @@ as_pg() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# wait_port PORT NAME [PIDFILE]: waits for the port; stops early when the process died.
 wait_port() {
-  local port=$1 name=$2 i
-  for i in $(seq 1 200); do port_open "$port" && return 0; sleep 0.1; done
+  local port=$1 name=$2 pidfile=${3:-} i
+  for i in $(seq 1 300); do
+    port_open "$port" && return 0
+    if [ -n "$pidfile" ] && ! alive "$pidfile"; then
+      die "$name exited before opening port $port (is the port taken?): $(tail -3 "$LOGS/$name.log" 2>/dev/null | tr '\n' ' ')"
+    fi
+    sleep 0.1
+  done
   die "$name did not open port $port (see $LOGS)"
 }
 
@@ -115,7 +122,7 @@ s3_up() {
   if alive "$RUN/s3.pid"; then log "s3 endpoint already running (pid $(cat "$RUN/s3.pid"))"; return; fi
   S3_SERVER_PORT="$S3_PORT" S3_SERVER_DIR="$DATA/s3" nohup node "$ROOT/scripts/s3-server.js" >>"$LOGS/s3.log" 2>&1 &
   echo $! >"$RUN/s3.pid"
-  wait_port "$S3_PORT" "s3 endpoint"
+  wait_port "$S3_PORT" s3 "$RUN/s3.pid"
   log "s3 endpoint started on http://127.0.0.1:$S3_PORT (access key S3RVER)"
 }
 

@@ -10,6 +10,7 @@ import { createValidationPipe } from './errors/validation-pipe';
 /** Applies body parsing, validation and OpenAPI to an api application. */
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
   if (options.logs !== false) app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(

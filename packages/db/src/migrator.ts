@@ -41,7 +41,7 @@ export async function migrate(pool: Pool, options: { logger?: Logger; migrations
         throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.version);
-      options.logger?.info({ version: m.version, name: m.name }, 'migration applied');
+      options.logger?.info({ migration: m.version, migration_name: m.name }, 'migration applied');
     }
     return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
   } finally {
