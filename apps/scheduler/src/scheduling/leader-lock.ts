@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import Redlock, { type Lock } from 'redlock';
+import { Redlock, type Lock } from '@sesamecare-oss/redlock';
 
 /**
  * Leadership among scheduler processes: a Redis lock (Redlock) with a TTL that the leader
