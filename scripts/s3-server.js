@@ -9,7 +9,7 @@
 const http = require('http');
 const S3rver = require('@20minutes/s3rver');
 
-const port = Number(process.env.S3_SERVER_PORT || 59000);
+const port = Number(process.env.S3_SERVER_PORT || 29000);
 const address = process.env.S3_SERVER_ADDRESS || '127.0.0.1';
 const directory = process.env.S3_SERVER_DIR;
 if (!directory) {

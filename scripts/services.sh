@@ -6,16 +6,17 @@
 #   scripts/services.sh down     stop exactly what `up` started (by PID file)
 #   scripts/services.sh status   say what runs where
 #
-# Ports can be moved with VECRON_PG_PORT, VECRON_REDIS_PORT, VECRON_S3_PORT.
+# Ports can be moved with VECRON_PG_PORT, VECRON_REDIS_PORT, VECRON_S3_PORT. The defaults sit
+# below Linux's ephemeral range (32768-60999), so outgoing connections never hold them.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${VECRON_DATA_DIR:-$ROOT/.data}"
 RUN="$DATA/run"
 LOGS="$DATA/logs"
-PG_PORT="${VECRON_PG_PORT:-55432}"
-REDIS_PORT="${VECRON_REDIS_PORT:-56379}"
-S3_PORT="${VECRON_S3_PORT:-59000}"
+PG_PORT="${VECRON_PG_PORT:-25432}"
+REDIS_PORT="${VECRON_REDIS_PORT:-26379}"
+S3_PORT="${VECRON_S3_PORT:-29000}"
 PG_DATABASES="${VECRON_PG_DATABASES:-vecron vecron_test}"
 
 log() { printf '[services] %s\n' "$*"; }
@@ -132,8 +133,10 @@ s3_down() {
 }
 
 status_line() {
-  local name=$1 pidfile=$2 where=$3
-  if alive "$pidfile"; then printf '%-12s running  pid %-8s %s\n' "$name" "$(head -1 "$pidfile")" "$where"
+  local name=$1 pidfile=$2 where=$3 port=$4
+  if alive "$pidfile"; then
+    if port_open "$port"; then printf '%-12s running  pid %-8s %s\n' "$name" "$(head -1 "$pidfile")" "$where"
+    else printf '%-12s running  pid %-8s but not answering on port %s (started with other ports?)\n' "$name" "$(head -1 "$pidfile")" "$port"; fi
   else printf '%-12s stopped\n' "$name"; fi
 }
 
@@ -144,8 +147,8 @@ case "${1:-}" in
   down) s3_down; redis_down; postgres_down ;;
   status)
     [ -f "$DATA/postgres/postmaster.pid" ] && head -1 "$DATA/postgres/postmaster.pid" >"$RUN/postgres.pid" 2>/dev/null || true
-    status_line postgres "$RUN/postgres.pid" "postgres://postgres@127.0.0.1:$PG_PORT"
-    status_line redis "$RUN/redis.pid" "redis://127.0.0.1:$REDIS_PORT"
-    status_line s3 "$RUN/s3.pid" "http://127.0.0.1:$S3_PORT" ;;
+    status_line postgres "$RUN/postgres.pid" "postgres://postgres@127.0.0.1:$PG_PORT" "$PG_PORT"
+    status_line redis "$RUN/redis.pid" "redis://127.0.0.1:$REDIS_PORT" "$REDIS_PORT"
+    status_line s3 "$RUN/s3.pid" "http://127.0.0.1:$S3_PORT" "$S3_PORT" ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac

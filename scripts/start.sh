@@ -14,9 +14,9 @@ echo "[start] building"
 pnpm exec turbo run build --output-logs=errors-only >/dev/null
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 # Apps follow the service ports of scripts/services.sh unless .env says otherwise.
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:${VECRON_PG_PORT:-55432}/vecron}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${VECRON_REDIS_PORT:-56379}/0}"
-export S3_PORT="${S3_PORT:-${VECRON_S3_PORT:-59000}}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:${VECRON_PG_PORT:-25432}/vecron}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${VECRON_REDIS_PORT:-26379}/0}"
+export S3_PORT="${S3_PORT:-${VECRON_S3_PORT:-29000}}"
 if [ -z "${VARIABLES_ENCRYPTION_KEYS:-}" ]; then
   # Local runs get their own key for sensitive variables (kept with the local data).
   if [ ! -f .data/variables.key ]; then

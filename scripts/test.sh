@@ -9,10 +9,10 @@ bash scripts/bootstrap.sh
 bash scripts/services.sh up
 
 # Where the tests find the local services (scripts/services.sh ports).
-PG_PORT="${VECRON_PG_PORT:-55432}"
+PG_PORT="${VECRON_PG_PORT:-25432}"
 export VECRON_TEST_PG_ADMIN_URL="${VECRON_TEST_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:$PG_PORT/postgres}"
 export VECRON_TEST_DATABASE_URL="${VECRON_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/vecron_test}"
-export VECRON_TEST_S3_PORT="${VECRON_TEST_S3_PORT:-${VECRON_S3_PORT:-59000}}"
+export VECRON_TEST_S3_PORT="${VECRON_TEST_S3_PORT:-${VECRON_S3_PORT:-29000}}"
 export VECRON_TEST_S3_ENDPOINT="${VECRON_TEST_S3_ENDPOINT:-http://127.0.0.1:$VECRON_TEST_S3_PORT}"
 if [ -n "${VECRON_REDIS_PORT:-}" ]; then export VECRON_TEST_REDIS_URL="${VECRON_TEST_REDIS_URL:-redis://127.0.0.1:$VECRON_REDIS_PORT/1}"; fi
 

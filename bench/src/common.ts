@@ -10,11 +10,17 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const BENCH_DIR = path.resolve(__dirname, '..');
 export const LOG_DIR = path.join(BENCH_DIR, 'logs');
 
-/** Local services of scripts/services.sh; the bench only ever uses its own database names, Redis db 3 and bucket. */
-export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
-export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:56379/3';
+/**
+ * Local services of scripts/services.sh; the bench only ever uses its own database names, Redis db 3
+ * and bucket. Ports: BENCH_* overrides, else the VECRON_*_PORT variables services.sh itself reads,
+ * else 25432 / 26379 / 29000 (where the shared services of the run in README.md listen).
+ */
+export const PG_PORT = Number(process.env.VECRON_PG_PORT ?? 25432);
+export const REDIS_PORT = Number(process.env.VECRON_REDIS_PORT ?? 26379);
+export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? `postgres://postgres@127.0.0.1:${PG_PORT}/postgres`;
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? `redis://127.0.0.1:${REDIS_PORT}/3`;
 export const S3_HOST = '127.0.0.1';
-export const S3_PORT = Number(process.env.BENCH_S3_PORT ?? 59000);
+export const S3_PORT = Number(process.env.BENCH_S3_PORT ?? process.env.VECRON_S3_PORT ?? 29000);
 export const S3_BUCKET = process.env.BENCH_S3_BUCKET ?? 'vecron-bench';
 export const S3_KEY = 'S3RVER';
 

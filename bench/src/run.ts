@@ -13,7 +13,7 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
-import { BENCH_DIR, CLK_TCK, ensureBucket, fmt, PG_ADMIN_URL, productMain, S3_PORT, stopAll, table } from './common';
+import { BENCH_DIR, CLK_TCK, ensureBucket, fmt, PG_ADMIN_URL, productMain, REDIS_URL, S3_PORT, stopAll, table } from './common';
 import { runBullDelayedLag, runFireLag, runPoolWarmth, type BullLagResult, type FireLagResult, type PoolWarmthResult } from './fire-lag';
 import { HttpTarget } from './fixtures';
 import { runSchedulerCost, type SchedulerCostResult } from './scheduler-cost';
@@ -53,8 +53,12 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 async function environment(): Promise<Record<string, string>> {
-  for (const [name, port] of [['PostgreSQL', 55432], ['Redis', 56379], ['S3 endpoint', S3_PORT]] as const) {
-    if (!(await portOpen(port))) throw new Error(`${name} is not listening on 127.0.0.1:${port}: run \`bash scripts/services.sh up\` first`);
+  const pgPort = Number(new URL(PG_ADMIN_URL).port || 5432);
+  const redisPort = Number(new URL(REDIS_URL).port || 6379);
+  for (const [name, port] of [['PostgreSQL', pgPort], ['Redis', redisPort], ['S3 endpoint', S3_PORT]] as const) {
+    if (!(await portOpen(port))) {
+      throw new Error(`${name} is not listening on 127.0.0.1:${port}: run \`bash scripts/services.sh up\` first, or set VECRON_PG_PORT / VECRON_REDIS_PORT / VECRON_S3_PORT (see bench/README.md)`);
+    }
   }
   const c = new Client({ connectionString: PG_ADMIN_URL });
   await c.connect();

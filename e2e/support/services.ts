@@ -2,9 +2,9 @@ import { recreateDatabase } from '@vecron/db';
 import { MinioObjectStorage } from '@vecron/storage';
 
 /** Local services of scripts/services.sh (override with VECRON_TEST_* variables). */
-export const PG_ADMIN_URL = process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
-export const REDIS_URL = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:56379/2';
-export const S3_PORT = Number(process.env.VECRON_TEST_S3_PORT ?? 59000);
+export const PG_ADMIN_URL = process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres';
+export const REDIS_URL = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:26379/2';
+export const S3_PORT = Number(process.env.VECRON_TEST_S3_PORT ?? 29000);
 
 /** Drops and creates a database for one test file; returns its URL. */
 export function freshDatabase(name: string): Promise<string> {

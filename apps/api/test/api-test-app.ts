@@ -9,10 +9,10 @@ import { ApiEnv } from '../src/config/api.env';
 /** Config of the api under test: the local services, the test database and a test bucket. */
 export function testApiConfig(overrides: Record<string, string> = {}): ApiEnv {
   return loadConfig(ApiEnv, {
-    DATABASE_URL: process.env.VECRON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/vecron_test',
-    REDIS_URL: process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:56379/1',
+    DATABASE_URL: process.env.VECRON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:25432/vecron_test',
+    REDIS_URL: process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:26379/1',
     S3_ENDPOINT: '127.0.0.1',
-    S3_PORT: process.env.VECRON_TEST_S3_PORT ?? '59000',
+    S3_PORT: process.env.VECRON_TEST_S3_PORT ?? '29000',
     S3_BUCKET: 'vecron-test-api',
     QUEUE_PREFIX: 'vecron-test-api',
     LOG_LEVEL: 'warn',
@@ -22,7 +22,7 @@ export function testApiConfig(overrides: Record<string, string> = {}): ApiEnv {
 
 /** A fresh database for one test file (suites run in parallel; some need sole use of theirs). */
 export function freshTestDatabase(name: string): Promise<string> {
-  return recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres', name);
+  return recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres', name);
 }
 
 export async function migrateTestDatabase(config: ApiEnv): Promise<void> {

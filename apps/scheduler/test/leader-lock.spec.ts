@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { LeaderLock } from '../src/scheduling/leader-lock';
 
-const REDIS_URL = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:56379/1';
+const REDIS_URL = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:26379/1';
 
 describe('LeaderLock (real Redis)', () => {
   let a: Redis;

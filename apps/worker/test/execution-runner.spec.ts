@@ -57,7 +57,7 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
   let runner: ExecutionRunner;
 
   beforeAll(async () => {
-    db = new Database({ connectionString: await recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres', 'vecron_test_worker'), poolSize: 4 });
+    db = new Database({ connectionString: await recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres', 'vecron_test_worker'), poolSize: 4 });
     await migrate(db.pool);
     jobs = new JobsRepository(db);
     executions = new ExecutionsRepository(db);

@@ -21,7 +21,7 @@ const toBool = ({ obj, key, value }: { obj: Record<string, unknown>; key: string
 export class BaseEnv {
   /** PostgreSQL connection string of the system database. */
   @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection string' })
-  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:55432/vecron';
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:25432/vecron';
 
   /** Maximum connections in this process's PostgreSQL pool. */
   @IsInt() @Min(1) @Max(200)
@@ -29,7 +29,7 @@ export class BaseEnv {
 
   /** Redis URL for Bull queues, scheduler locks and rate limits. */
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
-  REDIS_URL: string = 'redis://127.0.0.1:56379/0';
+  REDIS_URL: string = 'redis://127.0.0.1:26379/0';
 
   /** Key prefix of every Bull queue (lets several installations share one Redis). */
   @IsString() @IsNotEmpty()
@@ -41,7 +41,7 @@ export class BaseEnv {
 
   /** S3/MinIO endpoint port. */
   @IsInt() @Min(1) @Max(65535)
-  S3_PORT: number = 59000;
+  S3_PORT: number = 29000;
 
   /** Use TLS to reach the object store. */
   @Transform(toBool) @IsBoolean()

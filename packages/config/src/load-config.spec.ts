@@ -11,7 +11,7 @@ describe('loadConfig', () => {
   it('applies defaults that point at the local services', () => {
     const cfg = loadConfig(TestEnv, {});
     expect(cfg.PORT).toBe(8080);
-    expect(cfg.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:55432/vecron');
+    expect(cfg.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:25432/vecron');
     expect(cfg.S3_USE_SSL).toBe(false);
   });
 

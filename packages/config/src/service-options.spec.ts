@@ -14,7 +14,7 @@ describe('service options from the environment', () => {
 
   it('maps storage and queue settings', () => {
     expect(storageOptions(env)).toMatchObject({ endPoint: '127.0.0.1', port: 9000, useSSL: true, bucket: 'vecron' });
-    expect(queueOptions(env)).toEqual({ redisUrl: 'redis://127.0.0.1:56379/0', prefix: 'p', logLevel: 'info' });
+    expect(queueOptions(env)).toEqual({ redisUrl: 'redis://127.0.0.1:26379/0', prefix: 'p', logLevel: 'info' });
   });
 });
 

@@ -56,6 +56,14 @@ export class Database implements Queryable {
     }
   }
 
+  /** Opens up to `connections` pool connections now, so that a first burst does not pay for connecting. */
+  async warmUp(connections: number): Promise<void> {
+    const n = Math.max(0, Math.min(connections, this.pool.options.max ?? 10));
+    const clients = await Promise.all(Array.from({ length: n }, () => this.pool.connect()));
+    await Promise.all(clients.map((c) => c.query('select 1')));
+    for (const c of clients) c.release();
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('select 1');
   }

@@ -25,6 +25,12 @@ describe('system database (real PostgreSQL)', () => {
   });
   afterAll(() => db.close());
 
+  it('warms up pool connections', async () => {
+    await db.warmUp(3);
+    expect(db.pool.totalCount).toBeGreaterThanOrEqual(3);
+    expect(db.pool.idleCount).toBe(db.pool.totalCount);
+  });
+
   it('migrations are idempotent and recorded', async () => {
     const again = await migrate(db.pool);
     expect(again.applied).toEqual([]);

@@ -209,7 +209,7 @@ describe('MinioObjectStorage error mapping', () => {
 
 describe('parseS3EndpointUrl', () => {
   it('splits host, port and scheme', () => {
-    expect(parseS3EndpointUrl('http://127.0.0.1:59000')).toEqual({ endPoint: '127.0.0.1', port: 59000, useSSL: false });
+    expect(parseS3EndpointUrl('http://127.0.0.1:29000')).toEqual({ endPoint: '127.0.0.1', port: 29000, useSSL: false });
     expect(parseS3EndpointUrl('https://minio.example.com')).toEqual({ endPoint: 'minio.example.com', port: 443, useSSL: true });
     expect(parseS3EndpointUrl('http://minio:9000/')).toEqual({ endPoint: 'minio', port: 9000, useSSL: false });
     expect(parseS3EndpointUrl('http://[::1]:9000')).toEqual({ endPoint: '::1', port: 9000, useSSL: false });

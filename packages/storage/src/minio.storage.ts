@@ -444,7 +444,7 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /**
- * Splits an endpoint URL (`http://127.0.0.1:59000`, `https://minio.example.com`)
+ * Splits an endpoint URL (`http://127.0.0.1:29000`, `https://minio.example.com`)
  * into the `endPoint`/`port`/`useSSL` options of MinioObjectStorage.
  */
 export function parseS3EndpointUrl(url: string): Pick<MinioObjectStorageOptions, 'endPoint' | 'port' | 'useSSL'> {

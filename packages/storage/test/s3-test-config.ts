@@ -2,7 +2,7 @@ import { parseS3EndpointUrl, type MinioObjectStorageOptions } from '../src/minio
 
 /** The local S3 endpoint of `scripts/services.sh up`, overridable with VECRON_TEST_S3_* variables. */
 export function testS3Options(overrides: Partial<MinioObjectStorageOptions> = {}): MinioObjectStorageOptions {
-  const endpoint = parseS3EndpointUrl(process.env.VECRON_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:59000');
+  const endpoint = parseS3EndpointUrl(process.env.VECRON_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:29000');
   return {
     ...endpoint,
     accessKey: process.env.VECRON_TEST_S3_ACCESS_KEY ?? 'S3RVER',

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
 import pino from 'pino';
+import { Database } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
 import { ExecutionRunner } from './execution-runner.service';
@@ -18,12 +19,15 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @InjectQueue(EXECUTIONS_QUEUE) private readonly queue: Queue<ExecutionJobData>,
     private readonly runner: ExecutionRunner,
+    private readonly db: Database,
     @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
   ) {
     this.logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // Connections ready before the first burst (pg would otherwise open them one by one under load).
+    await this.db.warmUp(Math.min(this.config.WORKER_CONCURRENCY, 50));
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
       await this.runner.run(job.data.execution_id);
     });
