@@ -110,4 +110,19 @@ describe('worker shutdown', () => {
     expect(e.status).toBe('failed');
     expect(e.error!.message).toContain('worker shut down');
   });
+
+  it('a worker killed outright: its execution is failed as worker lost, not left running', async () => {
+    const w = sys.addWorker({ WORKER_HEARTBEAT_MS: '1000' });
+    sys.addScheduler({ SCHEDULER_STALE_RUNNING_MS: '5000', SCHEDULER_RECOVERY_INTERVAL_MS: '1000' });
+    const job = await sys.client.createJob({ name: 'killed', schedule: null, max_retries: 0, steps: step(`${fixture.url}/forever`) });
+    const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
+    await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'running', 30_000, 'running');
+    await w.stop('SIGKILL');
+    const e = await waitFor(async () => {
+      const x = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);
+      return x.status === 'failed' ? x : null;
+    }, 30_000, 'worker lost');
+    expect(e.error).toMatchObject({ code: 'WORKER_LOST', step_id: 'a' });
+    expect(e.error!.message).toContain('worker lost');
+  });
 });

@@ -222,9 +222,10 @@ describe('engine end to end: api → scheduler → Bull → worker → S3 contex
 
     it('fire_all with a cap: the first `cap` missed fires run, the rest are recorded', async () => {
       const { after, skips } = await missed('fire_all', { misfire_max_fires: 2 });
+      // The capped 2 for the ~6 s gap, plus at most the on-time fires of the 0.6 s enabled afterwards.
       expect(after.length).toBeGreaterThanOrEqual(2);
-      expect(after.length).toBeLessThanOrEqual(3);
-      expect(skips.filter((s) => s.reason === 'misfire_cap_exceeded').length).toBeGreaterThanOrEqual(1);
+      expect(after.length).toBeLessThanOrEqual(4);
+      expect(skips.filter((s) => s.reason === 'misfire_cap_exceeded').length).toBeGreaterThanOrEqual(3);
     });
   });
 

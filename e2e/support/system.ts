@@ -48,8 +48,8 @@ export class TestSystem {
     return this;
   }
 
-  addScheduler(): AppProcess {
-    const p = startApp('scheduler', { ...this.env, SCHEDULER_ID: `s${this.schedulers.length + 1}` });
+  addScheduler(env: Record<string, string> = {}): AppProcess {
+    const p = startApp('scheduler', { ...this.env, SCHEDULER_ID: `s${this.schedulers.length + 1}`, ...env });
     this.schedulers.push(p);
     return p;
   }

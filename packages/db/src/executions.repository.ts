@@ -161,6 +161,21 @@ export class ExecutionsRepository {
     return rows[0] ?? null;
   }
 
+  /** Worker heartbeat: marks these running executions as still alive. */
+  async touchRunning(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`update job_executions set updated_at=now() where id = any($1::uuid[]) and status='running'`, [ids]);
+  }
+
+  /** Running executions without a heartbeat since `olderThan`: their worker is gone. */
+  async findStaleRunning(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `select ${COLUMNS} from job_executions where status='running' and updated_at < $1 order by updated_at limit $2`,
+      [olderThan, limit],
+    );
+    return rows;
+  }
+
   /** Pending executions older than `olderThan` (lost between insert and enqueue): to put back on the queue. */
   async findStalePending(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
     const { rows } = await this.db.query<ExecutionRecord>(

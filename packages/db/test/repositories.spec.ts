@@ -79,6 +79,20 @@ describe('system database (real PostgreSQL)', () => {
     expect((await jobs.findById(jobId))!.last_run_at).not.toBeNull();
   });
 
+  it('heartbeats keep running executions fresh; silent ones are found as stale', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const ids = [randomUUID(), randomUUID()];
+    for (const id of ids) {
+      await executions.insertPending({ id, job_id: jobId, idempotency_key: `hb:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: false });
+      await db.query(`update job_executions set status='running', updated_at=now() - interval '1 hour' where id=$1`, [id]);
+    }
+    await executions.touchRunning([ids[0]!]);
+    const stale = await executions.findStaleRunning(new Date(Date.now() - 60_000), 1000);
+    expect(stale.map((e) => e.id)).toContain(ids[1]);
+    expect(stale.map((e) => e.id)).not.toContain(ids[0]);
+  });
+
   it('finds due jobs through the index and advances only an unchanged job', async () => {
     const jobId = randomUUID();
     const job = await jobs.insert(jobId, meta({ next_run_at: new Date(Date.now() - 500) }));

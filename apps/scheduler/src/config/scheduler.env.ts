@@ -27,6 +27,13 @@ export class SchedulerEnv extends BaseEnv {
   @IsInt() @Min(1_000) @Max(3_600_000)
   SCHEDULER_RECOVERY_INTERVAL_MS: number = 30_000;
 
+  /**
+   * A running execution without a worker heartbeat for this long is failed ("worker lost"):
+   * its worker was killed. Keep it well above WORKER_HEARTBEAT_MS.
+   */
+  @IsInt() @Min(5_000) @Max(86_400_000)
+  SCHEDULER_STALE_RUNNING_MS: number = 120_000;
+
   /** Identity in logs; default host:pid. */
   @IsOptional() @IsString()
   SCHEDULER_ID?: string;

@@ -127,6 +127,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     if (Date.now() - this.lastRecovery >= this.config.SCHEDULER_RECOVERY_INTERVAL_MS) {
       this.lastRecovery = Date.now();
       await this.requeueLostExecutions();
+      await this.failOrphanedExecutions();
     }
     return result;
   }
@@ -139,6 +140,19 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       this.logger.error({ job_id: job.id, err: (err as Error).message }, 'schedule cannot be planned; job parked until it is edited');
       const due = job.next_run_at!;
       return { fires: [], skipped: [{ fire_time: due, reason: `invalid_schedule: ${(err as Error).message}` }], next: null, lastFireTime: due, completed: false };
+    }
+  }
+
+  /** Running executions whose worker stopped sending heartbeats (killed) end `failed`, never stay running. */
+  private async failOrphanedExecutions(): Promise<void> {
+    const stale = await this.executions.findStaleRunning(new Date(Date.now() - this.config.SCHEDULER_STALE_RUNNING_MS), 500);
+    for (const e of stale) {
+      await this.executions.finish(e.id, 'failed', {
+        message: `worker lost: no heartbeat from ${e.worker_id ?? 'its worker'} for ${Math.round(this.config.SCHEDULER_STALE_RUNNING_MS / 1000)} s`,
+        code: 'WORKER_LOST',
+        ...(e.current_step ? { step_id: e.current_step } : {}),
+      });
+      this.logger.warn({ job_id: e.job_id, execution_id: e.id, worker_id: e.worker_id }, 'execution failed: worker lost');
     }
   }
 

@@ -19,6 +19,10 @@ export class WorkerEnv extends BaseEnv {
   @IsInt() @Min(0) @Max(600_000)
   WORKER_RETRY_BASE_BACKOFF_MS: number = 1_000;
 
+  /** How often the worker tells the system database its running executions are alive. */
+  @IsInt() @Min(1_000) @Max(600_000)
+  WORKER_HEARTBEAT_MS: number = 10_000;
+
   /** Identity recorded on claimed executions; default host:pid. */
   @IsOptional() @IsString()
   WORKER_ID?: string;

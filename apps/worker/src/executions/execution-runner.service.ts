@@ -81,6 +81,11 @@ export class ExecutionRunner {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
 
+  /** Heartbeat: tells the system database which executions this worker is still running. */
+  async heartbeat(): Promise<void> {
+    await this.executions.touchRunning([...this.running.keys()]);
+  }
+
   get activeCount(): number {
     return this.running.size;
   }

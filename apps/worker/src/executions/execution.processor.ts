@@ -15,6 +15,7 @@ import { ExecutionRunner } from './execution-runner.service';
 @Injectable()
 export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     @InjectQueue(EXECUTIONS_QUEUE) private readonly queue: Queue<ExecutionJobData>,
@@ -28,6 +29,9 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
   async onApplicationBootstrap(): Promise<void> {
     // Connections ready before the first burst (pg would otherwise open them one by one under load).
     await this.db.warmUp(Math.min(this.config.WORKER_CONCURRENCY, 50));
+    this.heartbeat = setInterval(() => {
+      this.runner.heartbeat().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
+    }, this.config.WORKER_HEARTBEAT_MS);
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
       await this.runner.run(job.data.execution_id);
     });
@@ -50,6 +54,7 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
       await this.runner.idle();
     }
     await this.queue.close();
+    clearInterval(this.heartbeat);
     this.logger.info('worker stopped');
   }
 }
