@@ -24,9 +24,8 @@ const OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');
 export interface DatabaseModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
   inject?: InjectionToken[];
-  // Nest factories receive whatever `inject` lists; the caller types its own parameters.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  useFactory: (...args: any[]) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
+  // Nest passes whatever `inject` lists; `never[]` lets the caller type its own parameters.
+  useFactory: (...args: never[]) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
 }
 
 class DatabaseCloser implements OnApplicationShutdown {

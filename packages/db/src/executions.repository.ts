@@ -2,7 +2,6 @@ import type { Database, Queryable } from './database';
 
 export const EXECUTION_STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
 
 export const TRIGGER_SOURCES = ['scheduled', 'manual', 'webhook', 'retry'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];

@@ -6,7 +6,7 @@ export { migrate, MIGRATIONS } from './migrator';
 export type { Migration, MigrateResult } from './migrator';
 export { JobsRepository } from './jobs.repository';
 export type { JobRecord, JobMetadata, JobListFilter, ScheduleAdvance, ScheduleSkip } from './jobs.repository';
-export { ExecutionsRepository, ConcurrentRunError, EXECUTION_STATUSES, TERMINAL_STATUSES, TRIGGER_SOURCES } from './executions.repository';
+export { ExecutionsRepository, ConcurrentRunError, EXECUTION_STATUSES, TRIGGER_SOURCES } from './executions.repository';
 export type { ExecutionRecord, ExecutionStatus, ExecutionError, NewExecution, ExecutionListFilter, TriggerSource } from './executions.repository';
 export { SecretCipher, SecretCipherError, parseEncryptionKeys } from './variables/secret-cipher';
 export type { EncryptionKey } from './variables/secret-cipher';

@@ -24,20 +24,11 @@ export interface JobRecord {
 }
 
 /** Metadata written on create and on every new version. */
-export interface JobMetadata {
-  name: string;
-  description: string | null;
-  enabled: boolean;
-  definition_path: string;
-  schedule: Record<string, unknown> | null;
-  schedule_type: string | null;
-  timezone: string | null;
-  scheduled_trigger: boolean;
-  manual_trigger: boolean;
-  webhook_enabled: boolean;
-  allow_concurrent: boolean;
-  next_run_at: Date | null;
-}
+export type JobMetadata = Pick<
+  JobRecord,
+  | 'name' | 'description' | 'enabled' | 'definition_path' | 'schedule' | 'schedule_type' | 'timezone'
+  | 'scheduled_trigger' | 'manual_trigger' | 'webhook_enabled' | 'allow_concurrent' | 'next_run_at'
+>;
 
 /** One job moved past the fires a scheduler tick handled. */
 export interface ScheduleAdvance {
@@ -173,14 +164,6 @@ export class JobsRepository {
       `insert into schedule_skips (job_id, fire_time, reason) select * from unnest($1::uuid[], $2::timestamptz[], $3::text[])`,
       [skips.map((s) => s.job_id), skips.map((s) => s.fire_time), skips.map((s) => s.reason)],
     );
-  }
-
-  async listSkips(jobId: string, limit = 100): Promise<{ fire_time: Date; reason: string; recorded_at: Date }[]> {
-    const { rows } = await this.db.query<{ fire_time: Date; reason: string; recorded_at: Date }>(
-      `select fire_time, reason, recorded_at from schedule_skips where job_id=$1 order by fire_time desc, id desc limit $2`,
-      [jobId, limit],
-    );
-    return rows;
   }
 
   /** fixed_delay: the next run is due `delay` after this one ended (only while the job is unchanged and enabled). */

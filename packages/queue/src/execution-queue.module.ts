@@ -16,9 +16,8 @@ export interface ExecutionQueueModuleOptions {
 export interface ExecutionQueueModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
   inject?: InjectionToken[];
-  // Nest factories receive whatever `inject` lists; the caller types its own parameters.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  useFactory: (...args: any[]) => ExecutionQueueModuleOptions;
+  // Nest passes whatever `inject` lists; `never[]` lets the caller type its own parameters.
+  useFactory: (...args: never[]) => ExecutionQueueModuleOptions;
 }
 
 const OPTIONS = Symbol('EXECUTION_QUEUE_OPTIONS');
@@ -38,7 +37,7 @@ export class ExecutionQueueModule {
           imports: options.imports ?? [],
           inject: options.inject ?? [],
           useFactory: (...args: unknown[]) => {
-            const o = options.useFactory(...args);
+            const o = options.useFactory(...(args as never[]));
             return executionQueueOptions(o.redisUrl, o.prefix);
           },
         }),

@@ -10,9 +10,8 @@ export const InjectObjectStorage = (): PropertyDecorator & ParameterDecorator =>
 export interface StorageModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
   inject?: InjectionToken[];
-  // Nest factories receive whatever `inject` lists; the caller types its own parameters.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  useFactory: (...args: any[]) => MinioObjectStorageOptions | Promise<MinioObjectStorageOptions>;
+  // Nest passes whatever `inject` lists; `never[]` lets the caller type its own parameters.
+  useFactory: (...args: never[]) => MinioObjectStorageOptions | Promise<MinioObjectStorageOptions>;
 }
 
 async function createStorage(options: MinioObjectStorageOptions): Promise<MinioObjectStorage> {
@@ -44,7 +43,7 @@ export class StorageModule {
       providers: [
         {
           provide: OBJECT_STORAGE,
-          useFactory: async (...args: unknown[]) => createStorage(await options.useFactory(...args)),
+          useFactory: async (...args: unknown[]) => createStorage(await options.useFactory(...(args as never[]))),
           inject: options.inject ?? [],
         },
       ],

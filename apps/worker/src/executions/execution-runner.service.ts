@@ -24,7 +24,7 @@ import { OBJECT_STORAGE, jobDefinitionVersionKey, type ObjectStorage } from '@ve
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
 
 /** Why an execution's signal was aborted. */
-export type AbortCause = 'timeout' | 'cancelled' | 'shutdown';
+export type AbortCause = 'timeout' | 'shutdown';
 
 export class ExecutionAbort extends Error {
   constructor(public readonly abortCause: AbortCause, message: string) {
@@ -34,9 +34,12 @@ export class ExecutionAbort extends Error {
 
   /** The terminal status an execution aborted this way ends in. */
   get status(): ExecutionStatus {
-    return this.abortCause === 'timeout' ? 'timeout' : this.abortCause === 'cancelled' ? 'cancelled' : 'failed';
+    return this.abortCause === 'timeout' ? 'timeout' : 'failed';
   }
 }
+
+/** Most definition versions kept in memory (oldest inserted is dropped first). */
+const DEFINITION_CACHE_SIZE = 1000;
 
 interface RunState {
   controller: AbortController;
@@ -65,6 +68,9 @@ export class ExecutionRunner {
   private readonly logger: Logger;
   private readonly destination: ReturnType<typeof pino.destination>;
   private readonly running = new Map<string, RunState>();
+  private readonly contexts: ContextStore;
+  /** Definition versions never change once written, so each is read from storage once per process. */
+  private readonly definitions = new Map<string, JobDefinition>();
   readonly workerId: string;
 
   constructor(
@@ -78,6 +84,7 @@ export class ExecutionRunner {
   ) {
     this.destination = pino.destination({ dest: 1, sync: false });
     this.logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL }, this.destination);
+    this.contexts = new ContextStore({ storage });
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
 
@@ -98,13 +105,6 @@ export class ExecutionRunner {
   /** Aborts every in-flight execution (shutdown after the grace period). */
   abortAll(cause: AbortCause, message: string): void {
     for (const r of this.running.values()) r.controller.abort(new ExecutionAbort(cause, message));
-  }
-
-  /** Aborts one execution if it runs here; returns whether it did. */
-  abort(executionId: string, cause: AbortCause, message: string): boolean {
-    const r = this.running.get(executionId);
-    r?.controller.abort(new ExecutionAbort(cause, message));
-    return Boolean(r);
   }
 
   async run(executionId: string): Promise<ExecutionStatus | null> {
@@ -156,6 +156,16 @@ export class ExecutionRunner {
     ).child(bindings);
   }
 
+  private async loadDefinition(jobId: string, version: number): Promise<JobDefinition> {
+    const key = jobDefinitionVersionKey(jobId, version);
+    const cached = this.definitions.get(key);
+    if (cached) return cached;
+    const definition = JSON.parse((await this.storage.get(key)).toString('utf8')) as JobDefinition;
+    if (this.definitions.size >= DEFINITION_CACHE_SIZE) this.definitions.delete(this.definitions.keys().next().value!);
+    this.definitions.set(key, definition);
+    return definition;
+  }
+
   /**
    * pending → running, and the variables as they are at that instant (one repeatable-read
    * snapshot): a variable changed once the execution shows `running` applies to the next one.
@@ -185,12 +195,9 @@ export class ExecutionRunner {
 
   private async execute(execution: ExecutionRecord, resolved: ResolvedVariables | Error, controller: AbortController): Promise<ExecutionStatus> {
     let log = this.logger.child({ job_id: execution.job_id, execution_id: execution.id });
-    const store = new ContextStore({ storage: this.storage });
     let definition: JobDefinition;
     try {
-      definition = JSON.parse(
-        (await this.storage.get(jobDefinitionVersionKey(execution.job_id, execution.definition_version))).toString('utf8'),
-      ) as JobDefinition;
+      definition = await this.loadDefinition(execution.job_id, execution.definition_version);
     } catch (err) {
       return this.finish(execution, 'failed', { message: `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}` }, log);
     }
@@ -201,7 +208,7 @@ export class ExecutionRunner {
     const secrets = [...resolved.sensitive].map((n) => resolved.values[n]!).filter((v) => v.length > 0);
     const storedVariables = Object.fromEntries(Object.entries(resolved.values).map(([k, v]) => [k, resolved.sensitive.has(k) ? SECRET_MASK : v]));
     const mask = <T>(v: T): T => (secrets.length ? maskDeep(v, secrets) : v);
-    const save = (ctx: JobContext) => store.save(mask(ctx));
+    const save = (ctx: JobContext) => this.contexts.save(mask(ctx));
     log = this.executionLogger(execution, secrets);
 
     const timeoutMs = definition.timeout_seconds * 1000;
