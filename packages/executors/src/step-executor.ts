@@ -1,5 +1,6 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { Logger } from 'pino';
+import type { FileEntry } from '@vecron/context';
 import type { ObjectStorage } from '@vecron/storage';
 
 /** What an executor gets besides its config for one run of one step. */
@@ -17,6 +18,12 @@ export interface StepRunContext {
   storage: ObjectStorage;
   /** 1 for the first attempt of the execution, 2 for the first retry, … */
   attempt: number;
+  /**
+   * Registers a file the step produced (written to object storage or downloaded). The worker
+   * appends the entries to the context's `files` only when the step succeeds, so a failed step
+   * leaves no partial file registered.
+   */
+  addFile(file: FileEntry): void;
 }
 
 /**

@@ -101,6 +101,7 @@ export function runContext(overrides: Partial<StepRunContext> = {}): StepRunCont
     logger: pino({ level: 'silent' }),
     storage: new InMemoryObjectStorage(),
     attempt: 1,
+    addFile: () => undefined,
     ...overrides,
   };
 }

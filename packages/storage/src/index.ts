@@ -15,6 +15,7 @@ export {
   checkKeyPrefix,
   checkObjectKey,
   executionContextKey,
+  executionFileKey,
   executionOutputKey,
   executionPrefix,
   jobDefinitionKey,

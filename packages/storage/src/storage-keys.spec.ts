@@ -3,6 +3,7 @@ import {
   checkKeyPrefix,
   checkObjectKey,
   executionContextKey,
+  executionFileKey,
   executionOutputKey,
   executionPrefix,
   jobDefinitionKey,
@@ -145,5 +146,20 @@ describe('checkKeyPrefix', () => {
     expect(() => checkKeyPrefix('/jobs')).toThrow(InvalidObjectKeyError);
     expect(() => checkKeyPrefix('jobs//x')).toThrow(InvalidObjectKeyError);
     expect(() => checkKeyPrefix('jobs\n')).toThrow(InvalidObjectKeyError);
+  });
+});
+
+describe('executionFileKey', () => {
+  it('reads a relative path inside the execution folder', () => {
+    expect(executionFileKey(JOB, EXEC, 'input/tx.csv')).toBe(`jobs/${JOB}/executions/${EXEC}/input/tx.csv`);
+  });
+  it('keeps a full key of the same job', () => {
+    const key = `jobs/${JOB}/executions/other-exec/output/a.csv`;
+    expect(executionFileKey(JOB, EXEC, key)).toBe(key);
+  });
+  it("refuses another job's key and escapes", () => {
+    expect(() => executionFileKey(JOB, EXEC, 'jobs/another-job/definition.json')).toThrow(InvalidObjectKeyError);
+    expect(() => executionFileKey(JOB, EXEC, '../x.csv')).toThrow(InvalidObjectKeyError);
+    expect(() => executionFileKey(JOB, EXEC, '/etc/passwd')).toThrow(InvalidObjectKeyError);
   });
 });

@@ -69,6 +69,21 @@ export function sftpDownloadKey(jobId: string, executionId: string, filename: st
 }
 
 /**
+ * The key of a file a step names (`source_path`, `local_path`, a `data_ref`): a full key inside
+ * this job's own prefix (`jobs/{job_id}/...`) is taken as it is; anything else is relative to the
+ * execution's folder (`input/transactions.csv` → `jobs/{job_id}/executions/{execution_id}/input/transactions.csv`).
+ * A key of another job is refused (InvalidObjectKeyError), so a template cannot read another job's data.
+ */
+export function executionFileKey(jobId: string, executionId: string, path: string): string {
+  const own = jobPrefix(jobId);
+  if (typeof path === 'string' && path.startsWith(own)) return checkObjectKey(path);
+  if (typeof path === 'string' && path.startsWith('jobs/')) {
+    throw new InvalidObjectKeyError('path', path, `must be inside this job's folder ${own} or relative to the execution's folder`);
+  }
+  return checkObjectKey(`${executionPrefix(jobId, executionId)}${checkFilename(path)}`);
+}
+
+/**
  * Validates a full object key as the ObjectStorage implementations accept it:
  * non-empty, at most 1024 UTF-8 bytes, no control characters, no leading `/`,
  * and no empty, `.` or `..` path segment (which filesystem-backed stores would resolve).

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import {
   SECRET_MASK,
+  appendFiles,
   ContextStore,
   createJobContext,
   createTemplateScope,
@@ -14,6 +15,7 @@ import {
   recordStepSuccess,
   toStepError,
   resolveTemplates,
+  type FileEntry,
   type JobContext,
   type WebhookData,
 } from '@vecron/context';
@@ -243,8 +245,10 @@ export class ExecutionRunner {
           }
           await this.executions.setCurrentStep(execution.id, step.id);
           const config = resolveTemplates(step.config, scope);
-          const output = await this.runStep(step, config, execution, definition, controller.signal, log);
+          const files: FileEntry[] = [];
+          const output = await this.runStep(step, config, execution, definition, controller.signal, log, files);
           context = recordStepSuccess(context, step.id, output, { startedAt: stepStart });
+          if (files.length > 0) context = appendFiles(context, files);
           await save(context);
         } catch (err) {
           const abort = controller.signal.reason instanceof ExecutionAbort ? controller.signal.reason : null;
@@ -289,6 +293,7 @@ export class ExecutionRunner {
     definition: JobDefinition,
     signal: AbortSignal,
     log: Logger,
+    files: FileEntry[],
   ): Promise<unknown> {
     const stepLog = log.child({ step_id: step.id });
     for (let attempt = 1; ; attempt++) {
@@ -301,11 +306,14 @@ export class ExecutionRunner {
           logger: stepLog,
           storage: this.storage,
           attempt,
+          // Only the successful attempt's files count.
+          addFile: (file) => void files.push(file),
         });
       } catch (err) {
         const retryable = err instanceof StepError && err.retryable && !signal.aborted;
         if (!retryable || attempt > definition.max_retries) throw err;
         const backoff = Math.min(this.config.WORKER_RETRY_BASE_BACKOFF_MS * 2 ** (attempt - 1), this.config.WORKER_RETRY_MAX_BACKOFF_MS);
+        files.length = 0;
         stepLog.warn({ attempt, backoff_ms: backoff, err: (err as Error).message }, 'step failed with a retryable error; retrying');
         await sleep(backoff, signal);
         if (signal.aborted) throw err;

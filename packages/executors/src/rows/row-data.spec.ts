@@ -1,0 +1,72 @@
+import { InMemoryObjectStorage } from '@vecron/storage';
+import { StepError } from '../errors';
+import { readRows, RowCollector, rowRefKey, type Row } from './row-data';
+
+const JOB = 'job-1';
+const EXEC = 'exec-1';
+const KEY = `jobs/${JOB}/executions/${EXEC}/output/q-rows.ndjson`;
+
+async function collect(source: unknown, storage: InMemoryObjectStorage): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const row of readRows(source, { storage, jobId: JOB, executionId: EXEC })) rows.push(row);
+  return rows;
+}
+
+describe('RowCollector', () => {
+  it('keeps rows inline under the limits', async () => {
+    const storage = new InMemoryObjectStorage();
+    const c = new RowCollector({ storage, key: KEY, limits: { maxRows: 3 } });
+    await c.add({ a: 1 });
+    await c.add({ a: 2, b: 'x' });
+    const out = await c.finish();
+    expect(out).toEqual({ inline: true, rows: [{ a: 1 }, { a: 2, b: 'x' }], row_count: 2, columns: ['a', 'b'] });
+    expect(await storage.exists(KEY)).toBe(false);
+  });
+
+  it('spills to NDJSON past maxRows and reads back the same rows', async () => {
+    const storage = new InMemoryObjectStorage();
+    const c = new RowCollector({ storage, key: KEY, limits: { maxRows: 5 } });
+    const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `Nguyễn ${i}` }));
+    for (const r of rows) await c.add(r);
+    const out = await c.finish();
+    if (out.inline) throw new Error('expected a reference');
+    expect(out.ref).toBe(KEY);
+    expect(out.row_count).toBe(50);
+    expect(out.preview).toHaveLength(20);
+    expect(out.size).toBe((await storage.get(KEY)).length);
+    expect(await collect({ data_ref: KEY }, storage)).toEqual(rows);
+    expect(await collect({ rows_ref: KEY }, storage)).toEqual(rows);
+  });
+
+  it('spills past maxBytes', async () => {
+    const storage = new InMemoryObjectStorage();
+    const c = new RowCollector({ storage, key: KEY, limits: { maxBytes: 100 } });
+    for (let i = 0; i < 10; i++) await c.add({ text: 'x'.repeat(30) });
+    expect((await c.finish()).inline).toBe(false);
+  });
+
+  it('abort removes a partial object', async () => {
+    const storage = new InMemoryObjectStorage();
+    const c = new RowCollector({ storage, key: KEY, limits: { maxRows: 1 } });
+    await c.add({ a: 1 });
+    await c.add({ a: 2 });
+    await c.abort();
+    expect(await storage.exists(KEY)).toBe(false);
+  });
+});
+
+describe('readRows', () => {
+  it('reads inline arrays and refuses non-objects with the row number', async () => {
+    const storage = new InMemoryObjectStorage();
+    expect(await collect([{ a: 1 }], storage)).toEqual([{ a: 1 }]);
+    await expect(collect([{ a: 1 }, 5], storage)).rejects.toThrow('data row 2: must be an object');
+  });
+
+  it("refuses another job's data and non-sources", async () => {
+    const storage = new InMemoryObjectStorage();
+    await expect(collect({ data_ref: 'jobs/other/executions/x/output/a.ndjson' }, storage)).rejects.toBeInstanceOf(StepError);
+    await expect(collect('rows', storage)).rejects.toThrow('array of objects');
+    expect(rowRefKey({ data_ref: 'k' })).toBe('k');
+    expect(rowRefKey([1])).toBeUndefined();
+  });
+});

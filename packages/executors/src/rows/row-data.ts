@@ -1,0 +1,220 @@
+import { PassThrough, Readable } from 'stream';
+import { createInterface } from 'readline';
+import { executionFileKey, type ObjectStorage } from '@vecron/storage';
+import { UnrecoverableStepError } from '../errors';
+
+/**
+ * Rows passed between steps (database results, file contents). Small results travel inline in
+ * the step output, and so in the Job Context; large ones are written to object storage as NDJSON
+ * (one JSON object per line) and the output carries only a reference, the way Kestra's FetchOutput
+ * carries a URI: `{data_ref, row_count, columns, preview}`.
+ *
+ * - RowCollector: a producer adds rows one at a time; it keeps them in memory until a limit, then
+ *   streams everything to one NDJSON object.
+ * - readRows: a consumer reads inline rows or a reference the same way, as an async iterable.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface RowLimits {
+  /** Most rows kept inline. Default 10,000. */
+  maxRows: number;
+  /** Most bytes (UTF-8 JSON) kept inline. Default 10 MB. */
+  maxBytes: number;
+}
+
+export const DEFAULT_ROW_LIMITS: RowLimits = { maxRows: 10_000, maxBytes: 10 * 1024 * 1024 };
+
+/** Rows shown in the output next to a reference. */
+export const ROW_PREVIEW_SIZE = 20;
+
+export const NDJSON_MIME_TYPE = 'application/x-ndjson';
+
+/** What a RowCollector produced: the rows themselves, or a reference to where they were written. */
+export type CollectedRows =
+  | { inline: true; rows: Row[]; row_count: number; columns: string[] }
+  | { inline: false; ref: string; row_count: number; columns: string[]; preview: Row[]; size: number };
+
+export interface RowCollectorOptions {
+  storage: ObjectStorage;
+  /** Full object key of the NDJSON file, used only when the rows do not fit inline. */
+  key: string;
+  limits?: Partial<RowLimits>;
+}
+
+/**
+ * Collects rows; past the inline limits, streams them (those already held, then each new one)
+ * into one NDJSON object. `add` waits when the upload is behind, so memory stays flat.
+ * Call `finish` on success, `abort` on failure (removes a partial object).
+ */
+export class RowCollector {
+  private readonly limits: RowLimits;
+  private readonly held: Row[] = [];
+  private heldBytes = 0;
+  private count = 0;
+  private readonly columnSet = new Set<string>();
+  private stream: PassThrough | null = null;
+  private upload: Promise<void> | null = null;
+  private uploadError: unknown = null;
+  private bytesWritten = 0;
+  private readonly preview: Row[] = [];
+
+  constructor(private readonly options: RowCollectorOptions) {
+    this.limits = { ...DEFAULT_ROW_LIMITS, ...options.limits };
+  }
+
+  get rowCount(): number {
+    return this.count;
+  }
+
+  /** Column names in the order first seen. */
+  get columns(): string[] {
+    return [...this.columnSet];
+  }
+
+  async add(row: Row): Promise<void> {
+    if (this.uploadError) throw this.uploadError;
+    this.count++;
+    for (const key of Object.keys(row)) this.columnSet.add(key);
+    if (this.preview.length < ROW_PREVIEW_SIZE) this.preview.push(row);
+    const line = JSON.stringify(row) + '\n';
+    if (this.stream === null) {
+      this.held.push(row);
+      this.heldBytes += Buffer.byteLength(line);
+      if (this.held.length <= this.limits.maxRows && this.heldBytes <= this.limits.maxBytes) return;
+      this.startUpload();
+      for (const held of this.held.splice(0)) await this.write(JSON.stringify(held) + '\n');
+      this.heldBytes = 0;
+      return;
+    }
+    await this.write(line);
+  }
+
+  async finish(): Promise<CollectedRows> {
+    if (this.stream === null) {
+      return { inline: true, rows: this.held, row_count: this.count, columns: this.columns };
+    }
+    this.stream.end();
+    await this.upload;
+    if (this.uploadError) throw this.uploadError;
+    return {
+      inline: false,
+      ref: this.options.key,
+      row_count: this.count,
+      columns: this.columns,
+      preview: this.preview,
+      size: this.bytesWritten,
+    };
+  }
+
+  /** Stops a started upload and removes what was written. */
+  async abort(): Promise<void> {
+    if (this.stream === null) return;
+    this.stream.destroy(new Error('aborted'));
+    await this.upload?.catch(() => undefined);
+    await this.options.storage.delete(this.options.key).catch(() => undefined);
+  }
+
+  private startUpload(): void {
+    this.stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+    this.upload = this.options.storage
+      .putStream(this.options.key, this.stream, { contentType: NDJSON_MIME_TYPE })
+      .catch((err: unknown) => {
+        this.uploadError = err;
+      });
+  }
+
+  private async write(line: string): Promise<void> {
+    const stream = this.stream as PassThrough;
+    this.bytesWritten += Buffer.byteLength(line);
+    if (stream.write(line)) return;
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        stream.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error): void => {
+        stream.off('drain', onDrain);
+        reject(err);
+      };
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+      // The upload may fail while we wait for a drain that never comes.
+      void this.upload?.then(() => {
+        if (this.uploadError) onError(this.uploadError as Error);
+      });
+    });
+  }
+}
+
+/** A reference to rows in object storage, as step outputs carry it (`data_ref` or `rows_ref`). */
+export interface RowRef {
+  data_ref?: string;
+  rows_ref?: string;
+}
+
+/** The key a value refers to, when it is a `{data_ref}` / `{rows_ref}` object; otherwise undefined. */
+export function rowRefKey(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const ref = (value as RowRef).data_ref ?? (value as RowRef).rows_ref;
+  return typeof ref === 'string' ? ref : undefined;
+}
+
+/** Whether `value` is something readRows accepts: an array of rows or a row reference. */
+export function isRowSource(value: unknown): boolean {
+  return Array.isArray(value) || rowRefKey(value) !== undefined;
+}
+
+export interface ReadRowsOptions {
+  storage: ObjectStorage;
+  jobId: string;
+  executionId: string;
+}
+
+/**
+ * Rows from inline data (an array of objects) or a reference (`{data_ref}` or `{rows_ref}`,
+ * a key inside this job's folder), streamed line by line. Anything else fails the step, not
+ * retryable. An array item that is not an object is reported with its index.
+ */
+export async function* readRows(source: unknown, options: ReadRowsOptions): AsyncGenerator<Row> {
+  if (Array.isArray(source)) {
+    for (let i = 0; i < source.length; i++) yield asRow(source[i], i + 1, 'data');
+    return;
+  }
+  const ref = rowRefKey(source);
+  if (ref === undefined) {
+    throw new UnrecoverableStepError('rows must be an array of objects or a {data_ref} from an earlier step', 'ROWS_INVALID');
+  }
+  let key: string;
+  try {
+    key = executionFileKey(options.jobId, options.executionId, ref);
+  } catch (err) {
+    throw new UnrecoverableStepError(`data_ref ${JSON.stringify(ref)}: ${(err as Error).message}`, 'ROWS_INVALID');
+  }
+  const stream: Readable = await options.storage.getStream(key);
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new UnrecoverableStepError(`${key} line ${n}: not valid JSON`, 'ROWS_INVALID');
+      }
+      yield asRow(value, n, key);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+function asRow(value: unknown, n: number, where: string): Row {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UnrecoverableStepError(`${where} row ${n}: must be an object`, 'ROWS_INVALID');
+  }
+  return value as Row;
+}
