@@ -140,19 +140,23 @@ status_line() {
   else printf '%-12s stopped\n' "$name"; fi
 }
 
-# Servers for the step types' integration tests: one file each, defining NAME_up/down/status.
-for f in "$ROOT"/scripts/services.d/*.sh; do . "$f"; done
+# What the step types' integration tests need (servers, tools): one file NAME.sh each in
+# scripts/services.d/, defining NAME_up, NAME_down and NAME_status.
+EXTRA=()
+for f in "$ROOT"/scripts/services.d/*.sh; do . "$f"; EXTRA+=("$(basename "$f" .sh)"); done
+extra() { local n; for n in "${EXTRA[@]}"; do "${n}_$1"; done; }
+extra_down() { local i; for ((i=${#EXTRA[@]}-1; i>=0; i--)); do "${EXTRA[$i]}_down"; done; }
 
 mkdir -p "$RUN" "$LOGS"
 chmod 755 "$DATA" "$LOGS" 2>/dev/null || true
 case "${1:-}" in
-  up) postgres_up; redis_up; s3_up; mariadb_up; sshd_up ;;
-  down) sshd_down; mariadb_down; s3_down; redis_down; postgres_down ;;
+  up) postgres_up; redis_up; s3_up; extra up ;;
+  down) extra_down; s3_down; redis_down; postgres_down ;;
   status)
     [ -f "$DATA/postgres/postmaster.pid" ] && head -1 "$DATA/postgres/postmaster.pid" >"$RUN/postgres.pid" 2>/dev/null || true
     status_line postgres "$RUN/postgres.pid" "postgres://postgres@127.0.0.1:$PG_PORT" "$PG_PORT"
     status_line redis "$RUN/redis.pid" "redis://127.0.0.1:$REDIS_PORT" "$REDIS_PORT"
     status_line s3 "$RUN/s3.pid" "http://127.0.0.1:$S3_PORT" "$S3_PORT"
-    mariadb_status; sshd_status ;;
+    extra status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
