@@ -10,7 +10,8 @@ export {
   UnknownStepTypeError,
   wrapStepError,
 } from './errors';
-export { validateStepConfig } from './validate-step-config';
+export { holdsTemplate, validateStepConfig } from './validate-step-config';
+export type { StepConfigMode, ValidateStepConfigOptions } from './validate-step-config';
 export { ExecutorRegistry } from './executor-registry';
 export type { AnyStepExecutor } from './executor-registry';
 export { createBuiltInExecutors } from './built-in-executors';

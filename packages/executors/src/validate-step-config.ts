@@ -7,15 +7,34 @@ import type { StepExecutor } from './step-executor';
 const ROOT = 'config';
 
 /**
- * Validates a step config AFTER template resolution against the executor's
- * class-validator class. Unknown fields are rejected. Returns the typed instance
- * (with class defaults applied) or throws StepConfigError listing every wrong
- * field with its JSON path (`config.auth.token: must be a non-empty string`).
- * Messages never echo the offending values (they may be secrets).
+ * `run` (default): the config after template resolution; every rule applies.
+ * `save`: the config as written in a job definition; a value that is a string holding a
+ * template (`{{…}}` or `${…}`) may become anything at run time, so the rules it breaks are
+ * not reported now (the resolved value is checked at run). Every other rule applies, so a
+ * config that passes at save with concrete values also passes at run.
+ */
+export type StepConfigMode = 'run' | 'save';
+
+export interface ValidateStepConfigOptions {
+  mode?: StepConfigMode;
+}
+
+/** `{{…}}` or `${…}`: a value resolved at run time. */
+export function holdsTemplate(value: unknown): boolean {
+  return typeof value === 'string' && (value.includes('{{') || value.includes('${'));
+}
+
+/**
+ * Validates a step config against the executor's class-validator class (the one schema of the
+ * step type). Unknown fields are rejected. Returns the typed instance (with class defaults
+ * applied) or throws StepConfigError listing every wrong field with its JSON path
+ * (`config.auth.token: must be a non-empty string`). Messages never echo the offending values
+ * (they may be secrets).
  */
 export function validateStepConfig<TConfig extends object>(
   executor: Pick<StepExecutor<TConfig, unknown>, 'type' | 'configClass'>,
   rawConfig: unknown,
+  options: ValidateStepConfigOptions = {},
 ): TConfig {
   if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) {
     throw new StepConfigError(executor.type, [{ path: ROOT, message: 'must be an object' }]);
@@ -27,8 +46,22 @@ export function validateStepConfig<TConfig extends object>(
     forbidUnknownValues: true,
     validationError: { target: false, value: true },
   });
-  if (errors.length > 0) throw new StepConfigError(executor.type, toIssues(errors));
+  const relevant = options.mode === 'save' ? withoutTemplated(errors) : errors;
+  if (relevant.length > 0) throw new StepConfigError(executor.type, toIssues(relevant));
   return instance;
+}
+
+/** Drops the errors of values that hold a template (and everything below them). */
+function withoutTemplated(errors: ValidationError[]): ValidationError[] {
+  const kept: ValidationError[] = [];
+  for (const error of errors) {
+    if (holdsTemplate(error.value)) continue;
+    const children = withoutTemplated(error.children ?? []);
+    const hasOwn = Object.keys(error.constraints ?? {}).some((k) => k !== 'nestedValidation');
+    if (!hasOwn && children.length === 0) continue;
+    kept.push(Object.assign(Object.create(Object.getPrototypeOf(error) as object) as ValidationError, error, { children }));
+  }
+  return kept;
 }
 
 /** Flattens class-validator errors into `{path, message}` issues (one per broken rule). */

@@ -144,3 +144,28 @@ describe('HttpStepConfig validation', () => {
     ]);
   });
 });
+
+describe('http config at save (template-tolerant mode)', () => {
+  const executor = new HttpExecutor();
+  const save = (raw: unknown) => validateStepConfig(executor, raw, { mode: 'save' });
+
+  it('lets templates through format checks, but not concrete mistakes', () => {
+    expect(() => save({ method: '${METHOD}', url: '{{steps.a.output.url}}', timeout_seconds: '${T}' })).not.toThrow();
+    expect(() => save({ method: 'GET', url: 'https://{{variables.host}}/x', auth: '{{variables.auth}}' })).not.toThrow();
+    expect(() => save({ method: 'GET', url: 'ftp://x' })).toThrow(StepConfigError);
+  });
+
+  it('gives the same answer as run for concrete values (the drift cases)', () => {
+    const cases = [
+      { method: 'GET', url: 'https://example.com', timeout_seconds: 86_400 },
+      { method: 'GET', url: 'https://example.com', body: { a: 1 } },
+      { method: 'GET', url: 'https://user:pw@example.com/' },
+    ];
+    for (const raw of cases) {
+      const atSave = (() => { try { save(raw); return null; } catch (e) { return (e as StepConfigError).issues; } })();
+      const atRun = (() => { try { validateStepConfig(executor, raw); return null; } catch (e) { return (e as StepConfigError).issues; } })();
+      expect(atSave).not.toBeNull();
+      expect(atSave).toEqual(atRun);
+    }
+  });
+});
