@@ -5,6 +5,11 @@ export { assertValidJobDefinition, validateJobDefinition } from './job-definitio
 export type { JobDefinitionValidationResult } from './job-definition.validator';
 export { formatIssues, JobDefinitionValidationError } from './validation-issue';
 export type { ValidationIssue } from './validation-issue';
+export type { StepConfigClass, StepConfigProblem, StepTypeCatalog } from './step-type-catalog';
+
+// JSON Schema
+export { jobDefinitionJsonSchema, jobDefinitionSchemas } from './job-definition.schema';
+export type { JobDefinitionSchemas, JsonSchemaObject } from './job-definition.schema';
 
 // Model
 export {
@@ -12,6 +17,7 @@ export {
   DEFAULT_MAX_RETRIES,
   JobDefinition,
   JobTriggers,
+  MAX_BACKOFF_SECONDS,
   MAX_JOB_TIMEOUT_SECONDS,
   MAX_RETRIES_LIMIT,
   MAX_STEPS,
@@ -22,58 +28,20 @@ export {
   WebhookRateLimit,
   WebhookTrigger,
 } from './job-definition.model';
+export type { StepConfigJson } from './job-definition.model';
 export {
   CronSchedule,
   DEFAULT_MISFIRE_MAX_FIRES,
   DEFAULT_MISFIRE_POLICY,
   FixedDelaySchedule,
   FixedRateSchedule,
+  MAX_INTERVAL_SECONDS,
   MAX_MISFIRE_MAX_FIRES,
   MISFIRE_POLICIES,
   OneTimeSchedule,
   SCHEDULE_TYPES,
 } from './schedule.model';
 export type { MisfirePolicy, RecurringSchedule, Schedule, ScheduleType } from './schedule.model';
-export {
-  ColumnMappingTransformation,
-  CONVERSION_TARGET_TYPES,
-  DATABASE_TYPES,
-  DatabaseStepConfig,
-  DEFAULT_HTTP_TIMEOUT_SECONDS,
-  DEFAULT_SFTP_PORT,
-  FILE_FORMATS,
-  FILE_OPERATIONS,
-  FileProcessingOptions,
-  FileProcessingStepConfig,
-  FilterTransformation,
-  HTTP_AUTH_TYPES,
-  HTTP_METHODS,
-  HttpBasicAuth,
-  HttpBearerAuth,
-  HttpOAuth2Auth,
-  HttpStepConfig,
-  QUERY_TYPES,
-  SFTP_AUTH_TYPES,
-  SFTP_OPERATIONS,
-  SftpKeyAuth,
-  SftpOptions,
-  SftpPasswordAuth,
-  SftpStepConfig,
-  STEP_TYPES,
-  TRANSFORMATION_TYPES,
-  TypeConversionTransformation,
-} from './step-config.model';
-export type {
-  ConversionTargetType,
-  DatabaseType,
-  FileTransformation,
-  HttpAuth,
-  HttpMethod,
-  QueryType,
-  SftpAuth,
-  StepConfig,
-  StepType,
-} from './step-config.model';
 
 // Time zones
 export { DEFAULT_TIMEZONE, isValidTimeZone } from './time-zone';

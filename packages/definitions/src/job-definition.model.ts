@@ -1,21 +1,48 @@
+import { Transform, Type } from 'class-transformer';
 import {
-  arrayOfObjects,
-  bool,
-  Discriminator,
-  Field,
-  int,
-  Nested,
-  object,
-  Opt,
-  Req,
-  str,
-} from './field.decorators';
-import { type Schedule, scheduleClassFor } from './schedule.model';
-import { type StepConfig, stepConfigClass, STEP_TYPES, type StepType } from './step-config.model';
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { isPlainObject } from './json-value';
+import {
+  A_BOOLEAN,
+  A_STRING,
+  AN_ARRAY,
+  AN_INTEGER,
+  AN_OBJECT,
+  AT_LEAST,
+  AT_LEAST_CHARS,
+  AT_MOST,
+  AT_MOST_CHARS,
+  IsNotBlank,
+  REQUIRED,
+} from './model.constraints';
+import { type Schedule, SCHEDULE_DISCRIMINATOR, UnknownSchedule } from './schedule.model';
 
 /**
  * The job definition (ARCHITECTURE.md, "Job definition format"). Property names are the JSON
  * names. validateJobDefinition returns a plain JSON object of this shape with defaults applied.
+ *
+ * Step configs are not modelled here: each step type's config class lives with its executor
+ * (@vecron/executors) and reaches the validator through a StepTypeCatalog.
+ *
+ * Validated with stopAtFirstError: a property's rules run bottom-up (the one nearest the
+ * property first) and only the first failing one is reported; IsDefined always runs first.
  */
 
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 300;
@@ -24,91 +51,189 @@ export const DEFAULT_MAX_RETRIES = 10;
 export const MAX_JOB_TIMEOUT_SECONDS = 604_800;
 export const MAX_RETRIES_LIMIT = 100;
 export const MAX_STEPS = 100;
+/** Longest per-step retry back-off base: one day. */
+export const MAX_BACKOFF_SECONDS = 86_400;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** A step config as stored: the JSON object written in the definition (checked by the step type). */
+export type StepConfigJson = Record<string, unknown>;
+
 export class WebhookRateLimit {
-  @Req(int(1, 1_000_000)) max_requests!: number;
-  @Req(int(1, 86_400)) window_seconds!: number;
+  @IsDefined(REQUIRED)
+  @Max(1_000_000, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  max_requests!: number;
+
+  @IsDefined(REQUIRED)
+  @Max(86_400, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  window_seconds!: number;
 }
 
 export class WebhookTrigger {
   /** Default true: giving a webhook block turns the webhook on unless it says otherwise. */
-  @Opt(bool) enabled: boolean = true;
+  @IsOptional()
+  @IsBoolean(A_BOOLEAN)
+  enabled: boolean = true;
 
-  /** HMAC-SHA256 key of `X-Webhook-Signature`; at least 16 characters, required when enabled. */
-  @Field((v, obj) => {
-    if (v === undefined || v === null) return obj['enabled'] === false ? null : 'is required when the webhook is enabled';
-    return str({ min: MIN_WEBHOOK_SECRET_LENGTH, max: 512 })(v, obj);
-  })
+  /** HMAC-SHA256 key of `X-Webhook-Signature`; at least 16 characters, required unless `enabled: false`. */
+  @ValidateIf((o: WebhookTrigger, v: unknown) => o.enabled !== false || (v !== undefined && v !== null))
+  @IsDefined({ message: 'is required when the webhook is enabled' })
+  @MaxLength(512, AT_MOST_CHARS)
+  @MinLength(MIN_WEBHOOK_SECRET_LENGTH, AT_LEAST_CHARS)
+  @IsString(A_STRING)
   secret_key?: string | null;
 
-  @Nested(() => WebhookRateLimit, { optional: true }) @Opt(object) rate_limit?: WebhookRateLimit | null;
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => WebhookRateLimit)
+  rate_limit?: WebhookRateLimit | null;
 }
 
 export class JobTriggers {
   /** Fires from `schedule`. */
-  @Opt(bool) scheduled: boolean = true;
+  @IsOptional()
+  @IsBoolean(A_BOOLEAN)
+  scheduled: boolean = true;
+
   /** `POST /api/jobs/:id/trigger`. */
-  @Opt(bool) manual: boolean = true;
-  @Nested(() => WebhookTrigger, { optional: true }) @Opt(object) webhook?: WebhookTrigger | null;
+  @IsOptional()
+  @IsBoolean(A_BOOLEAN)
+  manual: boolean = true;
+
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => WebhookTrigger)
+  webhook?: WebhookTrigger | null;
 }
 
 /**
  * Per-step override of the job's retry settings. `max_retries`: retries of this step (instead of
- * the job's `max_retries`); `backoff_seconds`: base delay before the first retry (the worker
- * grows it exponentially). Both optional.
+ * the job's `max_retries`); `backoff_seconds`: base delay before the first retry (instead of the
+ * worker's `WORKER_RETRY_BASE_MS`; the worker grows it exponentially). Both optional.
  */
 export class StepRetry {
-  @Opt(int(0, MAX_RETRIES_LIMIT)) max_retries?: number | null;
-  @Opt(int(0, 86_400)) backoff_seconds?: number | null;
+  @IsOptional()
+  @Max(MAX_RETRIES_LIMIT, AT_MOST)
+  @Min(0, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  max_retries?: number | null;
+
+  @IsOptional()
+  @Max(MAX_BACKOFF_SECONDS, AT_MOST)
+  @Min(0, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  backoff_seconds?: number | null;
 }
 
 export class StepDefinition {
   /** Unique in the job; referenced as `{{steps.<id>...}}` by later steps. */
-  @Req(str({ max: 100, pattern: STEP_ID_PATTERN, patternMessage: `must match ${String(STEP_ID_PATTERN)}` }))
+  @IsDefined(REQUIRED)
+  @Matches(STEP_ID_PATTERN, { message: `must match ${String(STEP_ID_PATTERN)}` })
+  @MaxLength(100, AT_MOST_CHARS)
+  @IsNotBlank()
+  @IsString(A_STRING)
   id!: string;
 
-  @Req(str({ max: 200 })) name!: string;
+  @IsDefined(REQUIRED)
+  @MaxLength(200, AT_MOST_CHARS)
+  @IsNotBlank()
+  @IsString(A_STRING)
+  name!: string;
 
-  @Discriminator(STEP_TYPES, 'config') type!: StepType;
+  /** A registered step type (the validator checks it against its StepTypeCatalog). */
+  @IsDefined(REQUIRED)
+  @IsNotBlank()
+  @IsString(A_STRING)
+  type!: string;
 
   /** Condition language (see @vecron/context); false skips the step. Null: always run. */
-  @Opt(str({ max: 4000 })) condition: string | null = null;
+  @IsOptional()
+  @MaxLength(4000, AT_MOST_CHARS)
+  @IsNotBlank()
+  @IsString(A_STRING)
+  condition: string | null = null;
 
-  @Nested((_raw, step) => stepConfigClass(step['type'])) @Req(object) config!: StepConfig;
+  /** The step type's config; its schema is the step type's config class. Stored as submitted. */
+  @IsDefined(REQUIRED)
+  @IsObject(AN_OBJECT)
+  @JSONSchema({ type: 'object' })
+  config!: StepConfigJson;
 
-  @Nested(() => StepRetry, { optional: true }) @Opt(object) retry?: StepRetry | null;
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => StepRetry)
+  retry?: StepRetry | null;
+}
+
+/**
+ * Array items that are not plain objects are replaced by `false` before class-transformer sees
+ * them, so that class-validator reports `must be an object` at their index (it would otherwise
+ * walk into a nested array and validate its items as steps).
+ */
+function objectsOnly({ value }: { value: unknown }): unknown {
+  return Array.isArray(value) ? value.map((item: unknown) => (isPlainObject(item) || item instanceof StepDefinition ? item : false)) : value;
 }
 
 export class JobDefinition {
-  @Req(str({ max: 200 })) name!: string;
+  @IsDefined(REQUIRED)
+  @MaxLength(200, AT_MOST_CHARS)
+  @IsNotBlank()
+  @IsString(A_STRING)
+  name!: string;
 
-  @Opt(str({ min: 0, max: 2000 })) description?: string | null;
+  @IsOptional()
+  @MaxLength(2000, AT_MOST_CHARS)
+  @IsString(A_STRING)
+  description?: string | null;
 
   /** Null: manual and webhook triggers only. */
-  @Nested((raw) => scheduleClassFor(raw), { optional: true }) @Opt(object) schedule: Schedule | null = null;
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => UnknownSchedule, { discriminator: SCHEDULE_DISCRIMINATOR, keepDiscriminatorProperty: true })
+  schedule: Schedule | null = null;
 
-  @Nested(() => JobTriggers, { optional: true }) @Opt(object) triggers: JobTriggers = new JobTriggers();
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => JobTriggers)
+  triggers: JobTriggers = new JobTriggers();
 
-  @Nested(() => StepDefinition, { each: true })
-  @Req(
-    arrayOfObjects({
-      min: 1,
-      minMessage: 'must contain at least one step',
-      max: MAX_STEPS,
-      maxMessage: `must contain at most ${MAX_STEPS} steps`,
-    }),
-  )
+  @IsDefined(REQUIRED)
+  @ArrayMaxSize(MAX_STEPS, { message: `must contain at most ${MAX_STEPS} steps` })
+  @ArrayMinSize(1, { message: 'must contain at least one step' })
+  @IsArray(AN_ARRAY)
+  @ValidateNested({ each: true })
+  @Type(() => StepDefinition)
+  @Transform(objectsOnly, { toClassOnly: true })
   steps!: StepDefinition[];
 
   /** Whole-execution timeout. */
-  @Opt(int(1, MAX_JOB_TIMEOUT_SECONDS)) timeout_seconds: number = DEFAULT_JOB_TIMEOUT_SECONDS;
+  @IsOptional()
+  @Max(MAX_JOB_TIMEOUT_SECONDS, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  timeout_seconds: number = DEFAULT_JOB_TIMEOUT_SECONDS;
 
-  @Opt(int(0, MAX_RETRIES_LIMIT)) max_retries: number = DEFAULT_MAX_RETRIES;
+  @IsOptional()
+  @Max(MAX_RETRIES_LIMIT, AT_MOST)
+  @Min(0, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  max_retries: number = DEFAULT_MAX_RETRIES;
 
   /** False: a fire while a run of this job is active is not started concurrently. */
-  @Opt(bool) allow_concurrent: boolean = false;
+  @IsOptional()
+  @IsBoolean(A_BOOLEAN)
+  allow_concurrent: boolean = false;
 
-  @Opt(bool) enabled: boolean = true;
+  @IsOptional()
+  @IsBoolean(A_BOOLEAN)
+  enabled: boolean = true;
 }

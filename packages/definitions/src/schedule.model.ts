@@ -1,9 +1,16 @@
-import { DateTime } from 'luxon';
-import { parseCron } from './cron-expression';
-import { cronEverFires } from './cron-fire';
-import { type Check, Discriminator, int, oneOf, Opt, Req, str, timeZone } from './field.decorators';
-import { CronSyntaxError } from './schedule.errors';
-import { DEFAULT_TIMEZONE, isValidTimeZone } from './time-zone';
+import { Equals, IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AN_INTEGER, AT_LEAST, AT_MOST, IsTimeZone, oneOfMessage, REQUIRED } from './model.constraints';
+import { IsCronExpression, IsExecuteAt, IsScheduleEndDate } from './schedule.constraints';
+import { DEFAULT_TIMEZONE } from './time-zone';
+
+export { parseScheduleDate } from './schedule.constraints';
+
+/*
+ * The schedule classes. `JobDefinition.schedule` picks the class from `type` (class-transformer
+ * discriminator); an unknown or missing type gets UnknownSchedule, which reports only the type.
+ * Validated with stopAtFirstError: a property's rules run bottom-up (the one nearest the property
+ * first) and only the first failing one is reported; IsDefined always runs first.
+ */
 
 export const SCHEDULE_TYPES = ['cron', 'fixed_rate', 'fixed_delay', 'one_time'] as const;
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
@@ -25,69 +32,22 @@ export const MAX_MISFIRE_MAX_FIRES = 1000;
 /** Longest interval or delay accepted: one year. */
 export const MAX_INTERVAL_SECONDS = 31_536_000;
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
-const ISO_DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/;
-
-function zoneFor(object: Record<string, unknown>): string {
-  const tz = object['timezone'];
-  return isValidTimeZone(tz) ? tz : DEFAULT_TIMEZONE;
-}
-
-/**
- * The instant an ISO text stands for. With an offset or `Z` it is absolute; without, it is a
- * local time in `timezone`; a date alone (`2026-12-31`) with `endOfDay` means the last
- * millisecond of that local day, otherwise its first. Returns null when unparsable.
- */
-export function parseScheduleDate(text: string, timezone: string, endOfDay = false): number | null {
-  if (ISO_DATE_ONLY.test(text)) {
-    const day = DateTime.fromISO(text, { zone: timezone });
-    if (!day.isValid) return null;
-    return endOfDay ? day.plus({ days: 1 }).startOf('day').toMillis() - 1 : day.startOf('day').toMillis();
-  }
-  if (!ISO_DATE_TIME.test(text)) return null;
-  const parsed = DateTime.fromISO(text, { zone: timezone, setZone: true });
-  return parsed.isValid ? parsed.toMillis() : null;
-}
-
-const cronExpression: Check = (value) => {
-  const base = str()(value, {});
-  if (base !== null) return base;
-  try {
-    const cron = parseCron(value as string);
-    return cronEverFires(cron) ? null : 'never fires: no date matches the expression';
-  } catch (err) {
-    if (err instanceof CronSyntaxError) return err.message;
-    throw err;
-  }
-};
-
-const endDate: Check = (value, object) => {
-  if (typeof value !== 'string') return 'must be a string';
-  return parseScheduleDate(value, zoneFor(object), true) === null
-    ? 'must be an ISO-8601 date or date-time (e.g. 2026-12-31 or 2026-12-31T23:59:59+07:00)'
-    : null;
-};
-
-const executeAt: Check = (value, object) => {
-  if (typeof value !== 'string') return 'must be a string';
-  if (!ISO_DATE_TIME.test(value) || !HAS_OFFSET.test(value) || parseScheduleDate(value, zoneFor(object)) === null) {
-    return 'must be an ISO-8601 date-time with an offset or Z (e.g. 2026-01-31T09:00:00+07:00)';
-  }
-  return null;
-};
-
 /** Fields every schedule type has. */
 abstract class ScheduleBase {
   /** IANA zone the schedule is evaluated in (cron fields, local `end_date`). */
-  @Opt(timeZone)
+  @IsOptional()
+  @IsTimeZone()
   timezone: string = DEFAULT_TIMEZONE;
 
-  @Opt(oneOf(MISFIRE_POLICIES))
+  @IsOptional()
+  @IsIn(MISFIRE_POLICIES, oneOfMessage(MISFIRE_POLICIES))
   misfire_policy: MisfirePolicy = DEFAULT_MISFIRE_POLICY;
 
   /** Most missed fires run at once under `fire_all`. */
-  @Opt(int(1, MAX_MISFIRE_MAX_FIRES))
+  @IsOptional()
+  @Max(MAX_MISFIRE_MAX_FIRES, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
   misfire_max_fires: number = DEFAULT_MISFIRE_MAX_FIRES;
 }
 
@@ -97,66 +57,75 @@ abstract class RecurringScheduleBase extends ScheduleBase {
    * No fire after this instant (inclusive). ISO date-time with offset, a local date-time in
    * `timezone`, or a date alone meaning the end of that local day. Null or absent: no end.
    */
-  @Opt(endDate)
+  @IsOptional()
+  @IsScheduleEndDate()
   end_date?: string | null;
 }
 
+/** Quartz (6-7 fields, with seconds) or Unix (5 fields) cron, evaluated in `timezone`. */
 export class CronSchedule extends RecurringScheduleBase {
-  @Discriminator(SCHEDULE_TYPES, 'parent')
+  @Equals('cron')
   type!: 'cron';
 
-  /** Quartz (6-7 fields, with seconds) or Unix (5 fields); see parseCron. */
-  @Req(cronExpression)
+  @IsDefined(REQUIRED)
+  @IsCronExpression()
   expression!: string;
 }
 
 /** Start to start: fires at anchor + k × interval_seconds (the anchor is the job's creation). */
 export class FixedRateSchedule extends RecurringScheduleBase {
-  @Discriminator(SCHEDULE_TYPES, 'parent')
+  @Equals('fixed_rate')
   type!: 'fixed_rate';
 
-  @Req(int(1, MAX_INTERVAL_SECONDS))
+  @IsDefined(REQUIRED)
+  @Max(MAX_INTERVAL_SECONDS, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
   interval_seconds!: number;
 }
 
 /** End to start: the next run starts delay_seconds after the previous one finished. */
 export class FixedDelaySchedule extends RecurringScheduleBase {
-  @Discriminator(SCHEDULE_TYPES, 'parent')
+  @Equals('fixed_delay')
   type!: 'fixed_delay';
 
-  @Req(int(1, MAX_INTERVAL_SECONDS))
+  @IsDefined(REQUIRED)
+  @Max(MAX_INTERVAL_SECONDS, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
   delay_seconds!: number;
 }
 
+/** Fires once at `execute_at` (ISO-8601 date-time with an offset or `Z`). */
 export class OneTimeSchedule extends ScheduleBase {
-  @Discriminator(SCHEDULE_TYPES, 'parent')
+  @Equals('one_time')
   type!: 'one_time';
 
-  /** ISO-8601 date-time with an offset or `Z`. */
-  @Req(executeAt)
+  @IsDefined(REQUIRED)
+  @IsExecuteAt()
   execute_at!: string;
 }
 
 export type Schedule = CronSchedule | FixedRateSchedule | FixedDelaySchedule | OneTimeSchedule;
 export type RecurringSchedule = CronSchedule | FixedRateSchedule | FixedDelaySchedule;
 
-/** Only the discriminator is known: used for an unknown `type` (its other fields are not checked). */
+/**
+ * A schedule whose `type` is missing or unknown: only the type is reported (the meaning of the
+ * other fields depends on it). The validator drops every other issue of an UnknownSchedule.
+ */
 export class UnknownSchedule {
-  @Discriminator(SCHEDULE_TYPES, 'parent')
+  @IsDefined(REQUIRED)
+  @IsIn(SCHEDULE_TYPES, oneOfMessage(SCHEDULE_TYPES))
   type!: string;
 }
 
-export function scheduleClassFor(raw: Record<string, unknown>): new () => object {
-  switch (raw['type']) {
-    case 'cron':
-      return CronSchedule;
-    case 'fixed_rate':
-      return FixedRateSchedule;
-    case 'fixed_delay':
-      return FixedDelaySchedule;
-    case 'one_time':
-      return OneTimeSchedule;
-    default:
-      return UnknownSchedule;
-  }
-}
+/** The class-transformer discriminator of `JobDefinition.schedule`. */
+export const SCHEDULE_DISCRIMINATOR = {
+  property: 'type',
+  subTypes: [
+    { name: 'cron', value: CronSchedule },
+    { name: 'fixed_rate', value: FixedRateSchedule },
+    { name: 'fixed_delay', value: FixedDelaySchedule },
+    { name: 'one_time', value: OneTimeSchedule },
+  ],
+};

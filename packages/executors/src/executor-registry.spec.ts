@@ -183,11 +183,61 @@ describe('ExecutorRegistry', () => {
   });
 });
 
+describe('ExecutorRegistry as the step-type catalog of the definition validator', () => {
+  const registry = new ExecutorRegistry([new EchoExecutor('echo'), new HttpExecutor()]);
+
+  it('validates a config at save: paths relative to the config, templates let through', () => {
+    expect(registry.validateConfig('echo', { mode: 'b', items: [{ name: 'x' }] })).toEqual([]);
+    expect(registry.validateConfig('echo', { mode: 'c', count: 0, items: [{ name: 5 }], extra: 1 })).toEqual(
+      expect.arrayContaining([
+        { path: 'mode', message: 'must be one of a, b' },
+        { path: 'count', message: 'must not be less than 1' },
+        { path: 'items[0].name', message: 'must be a string' },
+        { path: 'extra', message: 'is not allowed' },
+      ]),
+    );
+    expect(registry.validateConfig('echo', { mode: '{{steps.a.output.mode}}', count: '${COUNT}' })).toEqual([]);
+    expect(registry.validateConfig('echo', 'x')).toEqual([{ path: '', message: 'must be an object' }]);
+    expect(registry.validateConfig('http', { method: 'GET', url: 'https://h/', auth: { type: 'bearer', token: '' } })).toEqual([
+      { path: 'auth.token', message: 'should not be empty' },
+    ]);
+  });
+
+  it('gives the config class of a type; unknown types throw UnknownStepTypeError', () => {
+    expect(registry.configClass('echo')).toBe(EchoConfig);
+    expect(() => registry.configClass('ftp')).toThrow(UnknownStepTypeError);
+    expect(() => registry.validateConfig('ftp', {})).toThrow(UnknownStepTypeError);
+  });
+});
+
 describe('validateStepConfig', () => {
   it('returns a class instance with defaults', () => {
     const config = validateStepConfig(new EchoExecutor(), { mode: 'b' });
     expect(config).toBeInstanceOf(EchoConfig);
     expect(config.count).toBe(1);
+  });
+
+  it('refuses keys named after Object.prototype members anywhere, in both modes, instead of crashing or dropping them', () => {
+    const http = new HttpExecutor();
+    const raw = JSON.parse(
+      '{"method":"POST","url":"https://h/","constructor":"x","body":{"a":{"constructor":1},"__proto__":{"polluted":true},"list":[{"toString":"s"}]}}',
+    ) as unknown;
+    for (const mode of ['run', 'save'] as const) {
+      let err: unknown;
+      try {
+        validateStepConfig(http, raw, { mode });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StepConfigError);
+      expect((err as StepConfigError).issues).toEqual([
+        { path: 'config.constructor', message: 'is not allowed' },
+        { path: 'config.body.a.constructor', message: 'is not allowed' },
+        { path: 'config.body.__proto__', message: 'is not allowed' },
+        { path: 'config.body.list[0].toString', message: 'is not allowed' },
+      ]);
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
 

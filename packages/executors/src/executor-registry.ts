@@ -1,4 +1,5 @@
-import { StepAbortedError, UnknownStepTypeError, wrapStepError } from './errors';
+import type { ClassConstructor } from 'class-transformer';
+import { StepAbortedError, StepConfigError, UnknownStepTypeError, wrapStepError, type StepConfigIssue } from './errors';
 import type { StepExecutor, StepRunContext } from './step-executor';
 import { validateStepConfig } from './validate-step-config';
 
@@ -11,6 +12,10 @@ export type AnyStepExecutor = StepExecutor<object, unknown>;
 /**
  * The step types this process can run. Built once at start-up from a list of
  * executors; the worker calls `run(type, resolvedConfig, ctx)` for each step.
+ *
+ * It is also the step-type catalog of the job-definition validator (`StepTypeCatalog` of
+ * @vecron/definitions, matched structurally so neither package imports the other): `types()`,
+ * `validateConfig(type, config)` (save mode) and `configClass(type)` (for the JSON Schema).
  */
 export class ExecutorRegistry {
   private readonly executors = new Map<string, AnyStepExecutor>();
@@ -27,6 +32,26 @@ export class ExecutorRegistry {
   /** Registered step types, sorted. */
   types(): string[] {
     return [...this.executors.keys()].sort();
+  }
+
+  /**
+   * Problems of a config as written in a job definition: validateStepConfig in `save` mode
+   * (template-tolerant), paths relative to the config (`url`, `auth.token`, `` for the config
+   * itself). [] when valid. Throws UnknownStepTypeError for an unregistered type.
+   */
+  validateConfig(type: string, config: unknown): StepConfigIssue[] {
+    try {
+      validateStepConfig(this.get(type), config, { mode: 'save' });
+      return [];
+    } catch (err) {
+      if (!(err instanceof StepConfigError)) throw err;
+      return err.issues.map((issue) => ({ path: relativeToConfig(issue.path), message: issue.message }));
+    }
+  }
+
+  /** The config class of `type` (its one schema); throws UnknownStepTypeError for an unregistered type. */
+  configClass(type: string): ClassConstructor<object> {
+    return this.get(type).configClass;
   }
 
   has(type: string): boolean {
@@ -71,4 +96,12 @@ export class ExecutorRegistry {
       throw wrapStepError(err, run.signal);
     }
   }
+}
+
+/** `config.auth.token` → `auth.token`, `config` → ``, `config[0]` → `[0]`. */
+function relativeToConfig(path: string): string {
+  if (path === 'config') return '';
+  if (path.startsWith('config.')) return path.slice('config.'.length);
+  if (path.startsWith('config[')) return path.slice('config'.length);
+  return path;
 }

@@ -39,6 +39,10 @@ export function validateStepConfig<TConfig extends object>(
   if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) {
     throw new StepConfigError(executor.type, [{ path: ROOT, message: 'must be an object' }]);
   }
+  // class-transformer reads `constructor` as a type and `__proto__` as the prototype, and drops
+  // other Object.prototype names: such keys are refused, wherever they are (bodies included).
+  const reserved = reservedKeys(rawConfig, ROOT);
+  if (reserved.length > 0) throw new StepConfigError(executor.type, reserved);
   const instance = plainToInstance(executor.configClass, rawConfig, { exposeDefaultValues: true });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -50,6 +54,24 @@ export function validateStepConfig<TConfig extends object>(
   if (relevant.length > 0) throw new StepConfigError(executor.type, toIssues(relevant));
   return instance;
 }
+
+/** Keys named after Object.prototype members (`__proto__`, `constructor`, `toString`…), at any depth. */
+function reservedKeys(value: unknown, path: string, depth = 0): StepConfigIssue[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (depth > MAX_DEPTH) return [{ path, message: `is nested deeper than ${MAX_DEPTH} levels` }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => reservedKeys(item, `${path}[${i}]`, depth + 1));
+  const issues: StepConfigIssue[] = [];
+  for (const key of Object.keys(value)) {
+    const at = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+    if (key in Object.prototype) issues.push({ path: at, message: 'is not allowed' });
+    else issues.push(...reservedKeys((value as Record<string, unknown>)[key], at, depth + 1));
+  }
+  return issues;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Deepest nesting accepted in a config (a saved definition is at most 100 levels deep). */
+const MAX_DEPTH = 200;
 
 /** Drops the errors of values that hold a template (and everything below them). */
 function withoutTemplated(errors: ValidationError[]): ValidationError[] {

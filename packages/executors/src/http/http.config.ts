@@ -15,6 +15,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -29,9 +30,18 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // CR, LF and NUL: header injection / request splitting.
 const BAD_HEADER_VALUE = /[\r\n\0]/;
 
+/** A validation rule plus the JSON Schema describing it (the generator cannot infer custom rules). */
+function withSchema(rule: PropertyDecorator, schema: Parameters<typeof JSONSchema>[0]): PropertyDecorator {
+  const hint = JSONSchema(schema);
+  return (target, key) => {
+    rule(target, key);
+    hint(target, String(key));
+  };
+}
+
 /** Absolute http:// or https:// URL without user:password (credentials go in `auth`). */
 export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
+  return withSchema(ValidateBy(
     {
       name: 'isHttpUrl',
       validator: {
@@ -40,7 +50,7 @@ export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
-  );
+  ), { type: 'string', format: 'uri', pattern: '^https?://', description: 'absolute http(s) URL without credentials (use auth)' });
 }
 
 function httpUrlProblem(value: unknown): string | undefined {
@@ -58,7 +68,7 @@ function httpUrlProblem(value: unknown): string | undefined {
 
 /** An object of header name → string value; names are HTTP tokens, values have no CR/LF/NUL. */
 export function IsHeaderRecord(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
+  return withSchema(ValidateBy(
     {
       name: 'isHeaderRecord',
       validator: {
@@ -67,7 +77,12 @@ export function IsHeaderRecord(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
-  );
+  ), () => ({
+    type: 'object',
+    propertyNames: { pattern: HEADER_NAME.source },
+    additionalProperties: { type: 'string' },
+    description: 'header name → value',
+  }));
 }
 
 function headerProblem(value: unknown): string | undefined {
@@ -84,7 +99,7 @@ function headerProblem(value: unknown): string | undefined {
 
 /** A string, or a JSON value sent as application/json; not allowed with GET. */
 export function IsHttpBody(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
+  return withSchema(ValidateBy(
     {
       name: 'isHttpBody',
       validator: {
@@ -93,7 +108,7 @@ export function IsHttpBody(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
-  );
+  ), () => ({ description: 'a string (sent as is) or any JSON value (sent as application/json); not allowed for GET' }));
 }
 
 function bodyProblem(value: unknown, args?: ValidationArguments): string | undefined {
