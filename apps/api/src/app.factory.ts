@@ -2,10 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ExecutorRegistry } from '@vecron/executors';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
+import { addJobDefinitionSchemas } from './jobs/job-definition.openapi';
+import { asStepTypeCatalog } from './jobs/step-types';
 
 /** Applies body parsing, validation and OpenAPI to an api application. */
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
@@ -17,6 +20,7 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
     app,
     new DocumentBuilder().setTitle('vecron API').setDescription('Jobs, executions, variables and webhooks').setVersion('0.1.0').build(),
   );
+  addJobDefinitionSchemas(doc, asStepTypeCatalog(app.get(ExecutorRegistry)));
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { Database, JobsRepository } from '@vecron/db';
+import { ExecutorRegistry, StepConfigError, validateStepConfig } from '@vecron/executors';
 import { MinioObjectStorage, OBJECT_STORAGE, StorageUnavailableError, type ObjectStorage } from '@vecron/storage';
 import { startTestApi, testApiConfig } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
@@ -61,6 +62,63 @@ describe('job API (real PostgreSQL + S3)', () => {
     expect(method.message).toContain('must be one of GET, POST, PUT, PATCH, DELETE');
     const list = await http().get('/api/jobs').query({ name }).expect(200);
     expect(list.body.total).toBe(0);
+  });
+
+  it('answers the HTTP drift cases at save exactly as the executor does at run, and stores nothing', async () => {
+    const registry = app.get(ExecutorRegistry);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ method: 'GET', url: 'https://example.com', timeout_seconds: 86_400 }, 'timeout_seconds'],
+      [{ method: 'GET', url: 'https://example.com', body: { a: 1 } }, 'body'],
+      [{ method: 'GET', url: 'https://user:pw@example.com/' }, 'url'],
+    ];
+    for (const [config, field] of cases) {
+      const name = uniqueName('drift');
+      const res = await http().post('/api/jobs').send(cronJob(name, { steps: [{ id: 'a', name: 'A', type: 'http', config }] })).expect(400);
+      let atRun: unknown;
+      try {
+        validateStepConfig(registry.get('http'), config);
+      } catch (err) {
+        atRun = err;
+      }
+      expect(atRun).toBeInstanceOf(StepConfigError);
+      const issues = (atRun as StepConfigError).issues;
+      expect(issues.map((i) => i.path)).toEqual([`config.${field}`]);
+      expect(res.body.details).toEqual(issues.map((i) => ({ path: `steps[0].${i.path}`, message: i.message })));
+      expect((await http().get('/api/jobs').query({ name }).expect(200)).body.total).toBe(0);
+    }
+  });
+
+  it('accepts a template in any step-config field and stores the config as submitted', async () => {
+    const config = { method: '${METHOD}', url: '{{webhook.payload.url}}', headers: '${HEADERS}', body: '{{webhook.payload}}', auth: '${AUTH}', timeout_seconds: '${T}' };
+    const res = await http().post('/api/jobs').send(cronJob(uniqueName('tpl'), { steps: [{ id: 'a', name: 'A', type: 'http', config }] })).expect(201);
+    expect(res.body.definition.steps[0].config).toEqual(config);
+  });
+
+  it('answers an unknown step type with the registered ones', async () => {
+    const res = await http().post('/api/jobs').send(cronJob(uniqueName('ftp'), { steps: [{ id: 'a', name: 'A', type: 'ftp', config: {} }] })).expect(400);
+    const types = app.get(ExecutorRegistry).types();
+    expect(res.body.details).toEqual([{ path: 'steps[0].type', message: `must be one of ${types.join(', ')} (the registered step types)` }]);
+  });
+
+  it('serves the job-definition JSON Schema with every registered step type, and uses it as the jobs request body in OpenAPI', async () => {
+    const types = app.get(ExecutorRegistry).types();
+    expect(types).toContain('http');
+    const res = await http().get('/api/schema/job-definition').expect(200);
+    const schema = res.body;
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'steps']));
+    expect(schema.$defs.StepDefinition.properties.type.enum).toEqual(types);
+    const branches = schema.$defs.StepDefinition.allOf.map((b: { if: { properties: { type: { const: string } } } }) => b.if.properties.type.const);
+    expect(branches).toEqual(types);
+    expect(schema.$defs.HttpStepConfig.properties.method.anyOf[0].enum).toEqual(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+    const doc = (await http().get('/api/docs/openapi.json').expect(200)).body;
+    for (const [path, method] of [['/api/jobs', 'post'], ['/api/jobs/{id}', 'put']] as const) {
+      expect(doc.paths[path][method].requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/JobDefinition' });
+    }
+    expect(doc.components.schemas.JobDefinition.properties.steps).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/StepDefinition' } });
+    expect(doc.components.schemas.StepDefinition.properties.type.enum).toEqual(types);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(Object.keys(schema.$defs)));
   });
 
   it('rejects a one_time schedule in the past', async () => {

@@ -1,10 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { JOB_DEFINITION_SCHEMA_REF } from './job-definition.openapi';
 import { UuidPipe } from '../errors/uuid.pipe';
 import { JobsService } from './jobs.service';
 
-const definitionBody = { description: 'a job definition (see ARCHITECTURE.md, "Job definition format")', schema: { type: 'object' } };
+/** The JobDefinition schema is generated from the model classes and added by configureApiApp (openapi.ts). */
+const definitionBody = {
+  description: 'a job definition; also served as a JSON Schema at GET /api/schema/job-definition',
+  schema: { $ref: JOB_DEFINITION_SCHEMA_REF },
+};
 
 @ApiTags('jobs')
 @Controller('api/jobs')

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { Database, JobsRepository, type JobMetadata, type JobRecord } from '@vecron/db';
 import { nextFireTime, validateJobDefinition, type JobDefinition } from '@vecron/definitions';
+import type { ExecutorRegistry } from '@vecron/executors';
 import { OBJECT_STORAGE, jobDefinitionKey, jobDefinitionVersionKey, jobPrefix, type ObjectStorage } from '@vecron/storage';
 import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
 import type { ListJobsQuery } from './dto/list-jobs.query';
 import { presentJob, type JobView } from './job.presenter';
+import { asStepTypeCatalog, InjectStepTypes } from './step-types';
 
 /**
  * Jobs: metadata in PostgreSQL, definitions in object storage
@@ -20,10 +22,12 @@ export class JobsService {
     private readonly db: Database,
     private readonly jobs: JobsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
   ) {}
 
+  /** The definition with defaults, or RequestValidationError (400) listing every problem by JSON path. */
   validate(raw: unknown, now = new Date()): JobDefinition {
-    const result = validateJobDefinition(raw);
+    const result = validateJobDefinition(raw, asStepTypeCatalog(this.stepTypes));
     if (!result.ok) throw new RequestValidationError(result.errors, 'invalid job definition');
     const d = result.definition;
     if (d.schedule?.type === 'one_time' && d.triggers.scheduled && nextFireTime(d.schedule, { after: now }) === null) {
