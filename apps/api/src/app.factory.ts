@@ -18,7 +18,13 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('vecron API').setDescription('Jobs, executions, variables and webhooks').setVersion('0.1.0').build(),
+    new DocumentBuilder()
+      .setTitle('vecron API')
+      .setDescription('Jobs, executions, variables and webhooks')
+      .setVersion('0.1.0')
+      // 3.1: its schemas are JSON Schema 2020-12, like the generated job-definition schema (if/then, const, type null).
+      .setOpenAPIVersion('3.1.0')
+      .build(),
   );
   addJobDefinitionSchemas(doc, asStepTypeCatalog(app.get(ExecutorRegistry)));
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });

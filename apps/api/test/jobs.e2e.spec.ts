@@ -113,6 +113,7 @@ describe('job API (real PostgreSQL + S3)', () => {
     expect(schema.$defs.HttpStepConfig.properties.method.anyOf[0].enum).toEqual(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
     const doc = (await http().get('/api/docs/openapi.json').expect(200)).body;
+    expect(doc.openapi).toBe('3.1.0');
     for (const [path, method] of [['/api/jobs', 'post'], ['/api/jobs/{id}', 'put']] as const) {
       expect(doc.paths[path][method].requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/JobDefinition' });
     }
