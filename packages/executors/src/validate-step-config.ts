@@ -39,10 +39,10 @@ export function validateStepConfig<TConfig extends object>(
   if (rawConfig === null || typeof rawConfig !== 'object' || Array.isArray(rawConfig)) {
     throw new StepConfigError(executor.type, [{ path: ROOT, message: 'must be an object' }]);
   }
-  // class-transformer reads `constructor` as a type and `__proto__` as the prototype, and drops
-  // other Object.prototype names: such keys are refused, wherever they are (bodies included).
-  const reserved = reservedKeys(rawConfig, ROOT);
-  if (reserved.length > 0) throw new StepConfigError(executor.type, reserved);
+  // class-transformer reads a nested `constructor` as a type (and crashes) and never copies
+  // `__proto__`: both are refused wherever they are, free-form values included.
+  const unsafe = unsafeKeys(rawConfig, ROOT);
+  if (unsafe.length > 0) throw new StepConfigError(executor.type, unsafe);
   const instance = plainToInstance(executor.configClass, rawConfig, { exposeDefaultValues: true });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -51,20 +51,41 @@ export function validateStepConfig<TConfig extends object>(
     validationError: { target: false, value: true },
   });
   const relevant = options.mode === 'save' ? withoutTemplated(errors) : errors;
-  if (relevant.length > 0) throw new StepConfigError(executor.type, toIssues(relevant));
+  const issues = [...droppedKeys(rawConfig, instance, ROOT), ...toIssues(relevant)];
+  if (issues.length > 0) throw new StepConfigError(executor.type, issues);
   return instance;
 }
 
-/** Keys named after Object.prototype members (`__proto__`, `constructor`, `toString`…), at any depth. */
-function reservedKeys(value: unknown, path: string, depth = 0): StepConfigIssue[] {
+function keyPath(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/** `__proto__` and `constructor` keys, at any depth. */
+function unsafeKeys(value: unknown, path: string, depth = 0): StepConfigIssue[] {
   if (value === null || typeof value !== 'object') return [];
   if (depth > MAX_DEPTH) return [{ path, message: `is nested deeper than ${MAX_DEPTH} levels` }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => reservedKeys(item, `${path}[${i}]`, depth + 1));
+  if (Array.isArray(value)) return value.flatMap((item, i) => unsafeKeys(item, `${path}[${i}]`, depth + 1));
   const issues: StepConfigIssue[] = [];
   for (const key of Object.keys(value)) {
-    const at = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-    if (key in Object.prototype) issues.push({ path: at, message: 'is not allowed' });
-    else issues.push(...reservedKeys((value as Record<string, unknown>)[key], at, depth + 1));
+    if (key === '__proto__' || key === 'constructor') issues.push({ path: keyPath(path, key), message: 'is not allowed' });
+    else issues.push(...unsafeKeys((value as Record<string, unknown>)[key], keyPath(path, key), depth + 1));
+  }
+  return issues;
+}
+
+/**
+ * Keys named after other Object.prototype members (`toString`, `valueOf`…) in the objects that
+ * became config-class instances: class-transformer leaves them out silently, so the whitelist
+ * never sees them. (Inside free-form values they are ordinary data.)
+ */
+function droppedKeys(raw: unknown, instance: unknown, path: string): StepConfigIssue[] {
+  if (Array.isArray(raw) && Array.isArray(instance)) return raw.flatMap((item, i) => droppedKeys(item, instance[i], `${path}[${i}]`));
+  if (raw === null || typeof raw !== 'object' || instance === null || typeof instance !== 'object') return [];
+  if (Object.getPrototypeOf(instance) === Object.prototype) return [];
+  const issues: StepConfigIssue[] = [];
+  for (const key of Object.keys(raw)) {
+    if (key in Object.prototype) issues.push({ path: keyPath(path, key), message: 'is not allowed' });
+    else issues.push(...droppedKeys((raw as Record<string, unknown>)[key], (instance as Record<string, unknown>)[key], keyPath(path, key)));
   }
   return issues;
 }
