@@ -304,17 +304,21 @@ export function parseCron(expression: string): CronExpression {
     string, string, string, string, string, string, string | undefined,
   ];
   const t = (key: string): FieldTranslator => new FieldTranslator(source, FIELDS[key] as FieldDef);
-  const parts = [
-    t('second').simple(second),
-    t('minute').simple(minute),
-    t('hour').simple(hour),
-    t('dom').dayOfMonth(dom),
-    t('month').simple(month),
-    t(format === 'quartz' ? 'quartzDow' : 'unixDow').dayOfWeek(dow),
-    t('year').simple(year ?? '*'),
-  ] as const;
-  const dayOfMonth = parts[3];
-  const dayOfWeek = parts[5];
+  const translators = [
+    () => t('second').simple(second),
+    () => t('minute').simple(minute),
+    () => t('hour').simple(hour),
+    () => t('dom').dayOfMonth(dom),
+    () => t('month').simple(month),
+    () => t(format === 'quartz' ? 'quartzDow' : 'unixDow').dayOfWeek(dow),
+    () => t('year').simple(year ?? '*'),
+  ];
+  // Fields are checked in the order the former parser used (Unix: the day fields first), so the
+  // first error reported for an expression with several is the same as before.
+  const parts: Translated[] = [];
+  for (const i of format === 'unix' ? [3, 5, 0, 1, 2, 4, 6] : [0, 1, 2, 3, 4, 5, 6]) parts[i] = (translators[i] as () => Translated)();
+  const dayOfMonth = parts[3] as Translated;
+  const dayOfWeek = parts[5] as Translated;
   if (format === 'quartz' && !dayOfMonth.any && !dayOfWeek.any) {
     throw new CronSyntaxError(
       'day-of-month and day-of-week cannot both be restricted in a Quartz expression; set one of them to "?"',
