@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { cronMatches, nextCronFire, nextCronFires, prevCronFire } from './cron-fire';
@@ -142,6 +143,38 @@ describe('DST', () => {
     expect(fires('0 15 2 * * ?', '2026-10-02T00:00:00Z', 2, 'Australia/Lord_Howe')).toEqual([
       '2026-10-02T15:45:00.000Z', // 02:15 +10:30 on the 3rd
       '2026-10-04T15:15:00.000Z', // 02:15 +11:00 on the 5th
+    ]);
+  });
+});
+
+// croner has a time-zone mode of its own, but with Vixie cron's DST rules, not ours: a fixed-time
+// job skipped by spring-forward runs at the end of the gap, and an interval job runs twice in a
+// repeated hour. So croner only matches wall-clock values (at offset 0) and cron-fire.ts maps
+// them to instants with the rule above. These cases show the difference.
+describe("croner's own time-zone mode (not used)", () => {
+  const inBerlin = (pattern: string): Cron => new Cron(pattern, { timezone: 'Europe/Berlin', paused: true });
+
+  it('fires 02:30 at 03:00 on the spring-forward day; nextCronFire skips that day', () => {
+    const croner = inBerlin('0 30 2 * * *').nextRuns(2, new Date('2026-03-27T12:00:00Z')).map((d) => d.toISOString());
+    expect(croner).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z']);
+    expect(fires('0 30 2 * * ?', '2026-03-27T12:00:00Z', 2, 'Europe/Berlin')).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+  });
+
+  it('fires the repeated half hours twice on the fall-back day; nextCronFire fires them once', () => {
+    const croner = inBerlin('0 */30 * * * *').nextRuns(4, new Date('2026-10-24T23:45:00Z')).map((d) => d.toISOString());
+    expect(croner).toEqual([
+      '2026-10-25T00:00:00.000Z', // 02:00 CEST
+      '2026-10-25T00:30:00.000Z', // 02:30 CEST
+      '2026-10-25T01:00:00.000Z', // 02:00 CET again
+      '2026-10-25T01:30:00.000Z', // 02:30 CET again
+    ]);
+    expect(fires('0 */30 * * * ?', '2026-10-24T23:45:00Z', 3, 'Europe/Berlin')).toEqual([
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T02:00:00.000Z', // 03:00 CET
     ]);
   });
 });

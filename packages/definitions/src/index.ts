@@ -48,7 +48,7 @@ export { DEFAULT_TIMEZONE, isValidTimeZone } from './time-zone';
 
 // Cron
 export { CRON_MAX_YEAR, CRON_MIN_YEAR, parseCron } from './cron-expression';
-export type { CronExpression, CronFormat, DayOfMonthSpec, DayOfWeekSpec } from './cron-expression';
+export type { CronExpression, CronFormat } from './cron-expression';
 export { cronMatches, nextCronFire, nextCronFires, prevCronFire } from './cron-fire';
 export { CronSyntaxError, ScheduleError } from './schedule.errors';
 export type { CronFieldName } from './schedule.errors';
