@@ -15,8 +15,10 @@ runMain('vecron-api', async () => {
       await db.close();
     }
   }
-  const app = await createApiApp(config, logger);
+  const starting = createApiApp(config, logger);
+  // A signal while the app starts closes it once started (shutdown hooks run, pools close).
+  closeOnSignals(starting, logger);
+  const app = await starting;
   await app.listen(config.PORT, config.HOST);
-  closeOnSignals(app, logger);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 });

@@ -8,7 +8,8 @@ import { SchedulerModule } from './scheduler.module';
 runMain('vecron-scheduler', async () => {
   const config = loadConfig(SchedulerEnv, process.env);
   const logger = createLogger(config, { name: 'vecron-scheduler' });
-  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config, logger), { bufferLogs: true });
+  const starting = NestFactory.createApplicationContext(SchedulerModule.forRoot(config, logger), { bufferLogs: true });
+  closeOnSignals(starting, logger);
+  const app = await starting;
   app.useLogger(app.get(Logger));
-  closeOnSignals(app, logger);
 });

@@ -8,8 +8,9 @@ import { createWorkerLogger, WorkerModule } from './worker.module';
 runMain('vecron-worker', async () => {
   const config = loadConfig(WorkerEnv, process.env);
   const logger = createWorkerLogger(config);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  const starting = NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
   // app.close() runs every module's destroy and shutdown hooks: the processor drains, then pools close.
-  closeOnSignals(app, logger);
+  closeOnSignals(starting, logger);
+  const app = await starting;
+  app.useLogger(app.get(Logger));
 });
