@@ -31,7 +31,13 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
       this.runner.heartbeat().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
     }, this.config.WORKER_HEARTBEAT_MS);
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
-      await this.runner.run(job.data.execution_id);
+      try {
+        await this.runner.run(job.data.execution_id);
+      } catch (err) {
+        // The claim or the finish could not reach the system database: Bull records the failure.
+        this.logger.error({ execution_id: job.data.execution_id, err }, 'execution delivery failed');
+        throw err;
+      }
     });
     this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY, worker_id: this.runner.workerId }, 'worker taking executions');
   }
