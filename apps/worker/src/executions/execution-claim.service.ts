@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConcurrentRunError, type ExecutionRecord, type ExecutionsRepository, type JobsRepository, type ResolvedVariables, type VariablesRepository } from '@vecron/db';
+import { ConcurrentRunError, type ClaimedExecution, type ExecutionRecord, type ExecutionsRepository, type JobsRepository, type ResolvedVariables, type VariablesRepository } from '@vecron/db';
 
 /** What became of a delivery's claim. */
 export type ClaimOutcome =
@@ -24,7 +24,7 @@ export class ExecutionClaimService {
   ) {}
 
   async claim(executionId: string, workerId: string): Promise<ClaimOutcome> {
-    let claimed;
+    let claimed: ClaimedExecution | null;
     try {
       claimed = await this.executions.claimWithVariables(executionId, workerId);
     } catch (err) {
