@@ -115,8 +115,11 @@ describe('worker shutdown', () => {
     const w = sys.addWorker({ WORKER_HEARTBEAT_MS: '1000' });
     sys.addScheduler({ SCHEDULER_STALE_RUNNING_MS: '5000', SCHEDULER_RECOVERY_INTERVAL_MS: '1000' });
     const job = await sys.client.createJob({ name: 'killed', schedule: null, max_retries: 0, steps: step(`${fixture.url}/forever`) });
+    const calls = fixture.requestsTo('/forever').length;
     const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
     await waitFor(async () => (await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`)).status === 'running', 30_000, 'running');
+    // Killed inside the step (current_step set), not between the claim and the first step.
+    await waitFor(async () => fixture.requestsTo('/forever').length > calls, 30_000, 'the step to start');
     await w.stop('SIGKILL');
     const e = await waitFor(async () => {
       const x = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);

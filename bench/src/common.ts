@@ -293,11 +293,17 @@ export function logPath(name: string): string {
 }
 
 /** Spawns `node [nodeArgs] script` with env; stdout+stderr go to bench/logs/{name}.log. */
+/** The variables that choose the services (above): children compute the same addresses as this process. */
+function serviceAddressEnv(): Record<string, string> {
+  const names = ['BENCH_PG_ADMIN_URL', 'BENCH_REDIS_URL', 'BENCH_S3_PORT', 'BENCH_S3_BUCKET', 'VECRON_PG_PORT', 'VECRON_REDIS_PORT', 'VECRON_S3_PORT'];
+  return Object.fromEntries(names.flatMap((n) => (process.env[n] === undefined ? [] : [[n, process.env[n]!]])));
+}
+
 export function spawnNode(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = [], ipc = false): Child {
   const fd = openSync(logPath(name), 'w');
   const spawnedAt = Date.now();
   const cp = spawn(process.execPath, [...nodeArgs, script], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...serviceAddressEnv(), ...env },
     stdio: ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd],
     cwd: BENCH_DIR,
   });

@@ -3,8 +3,8 @@
  *
  *   MODE=raw-bull  no-op processor (Bull's own cost; records lateness of delayed jobs)
  *   MODE=minimal   the same I/O per execution as the worker, with the same clients and nothing
- *                  else: a REPEATABLE READ transaction (begin, claim UPDATE, variables SELECT,
- *                  commit), one definition GET, context PUT, current_step UPDATE, the HTTP call
+ *                  else: one claim statement (UPDATE … RETURNING with the variables read in
+ *                  the same statement), one definition GET, context PUT, current_step UPDATE, the HTTP call
  *                  (fetch), context PUT, finish CTE. SQL copied from packages/db/src/
  *                  (executions.repository.ts, variables/variables.repository.ts, database.ts) and
  *                  the order from apps/worker/src/executions/execution-runner.service.ts.
@@ -31,12 +31,16 @@ interface JobData {
 const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
   context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at`;
 
-const CLAIM = `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
-       where id=$1 and status='pending' returning ${COLUMNS}`;
-/** ExecutionRunner.claim: Database.transaction(…, { repeatableRead: true }) opens with this. */
-const BEGIN_RR = 'begin isolation level repeatable read';
-/** VariablesRepository.resolveForJob, inside the claim transaction. */
-const VARIABLES = `select id, name, value, encrypted_value, key_id, is_sensitive, job_id, created_at, updated_at from variables where job_id is null or job_id = $1 order by (job_id is not null), name`;
+/** ExecutionsRepository.claimWithVariables: the claim and the variables in one autocommit statement (READ COMMITTED). */
+const CLAIM = `with c as (
+           update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
+           where id=$1 and status='pending' returning ${COLUMNS}
+         )
+         select c.*, coalesce((
+           select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
+             'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
+           from variables v where v.job_id is null or v.job_id = c.job_id), '[]'::json) as variables
+         from c`;
 const SET_STEP = `update job_executions set current_step=$2, updated_at=now() where id=$1`;
 const FINISH = `with f as (
          update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now()
@@ -82,21 +86,9 @@ async function main(): Promise<void> {
     const db = pg;
     processor = async (job) => {
       const { execution_id: id, job_id: jobId } = job.data;
-      // Claim + variables in one REPEATABLE READ transaction (4 round trips: begin, claim, select, commit).
-      const client = await db.connect();
-      let row: { definition_version: number } | undefined;
-      try {
-        await client.query(BEGIN_RR);
-        const claimed = await client.query(CLAIM, [id, WORKER_ID]);
-        row = claimed.rows[0] as { definition_version: number } | undefined;
-        if (row) await client.query(VARIABLES, [jobId]);
-        await client.query('commit');
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      // Claim + variables in one statement (1 round trip, 1 commit).
+      const claimed = await db.query(CLAIM, [id, WORKER_ID]);
+      const row = claimed.rows[0] as { definition_version: number } | undefined;
       if (!row) return;
       const stream = await s3.getObject(S3_BUCKET, `jobs/${jobId}/versions/${row.definition_version}.json`);
       const chunks: Buffer[] = [];

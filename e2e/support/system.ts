@@ -45,6 +45,8 @@ export class TestSystem {
     await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 30_000, `api health (log: ${this.api.log.slice(-2000)})`);
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) this.addScheduler();
     for (let i = 0; i < (this.options.workers ?? 1); i++) this.addWorker();
+    // Started means ready: a test that signals a process still loading would kill it, not stop it.
+    await Promise.all([...this.schedulers.map((p) => ready(p, 'scheduler started')), ...this.workers.map((p) => ready(p, 'worker taking executions'))]);
     return this;
   }
 
@@ -67,4 +69,16 @@ export class TestSystem {
   logs(): string {
     return [this.api, ...this.schedulers, ...this.workers].filter(Boolean).map((p) => `--- ${p.name}\n${p.log.slice(-3000)}`).join('\n');
   }
+}
+
+/** Resolves once the process has logged `line` (its start-up is over); fails if it exits first. */
+function ready(p: AppProcess, line: string): Promise<true> {
+  return waitFor(
+    async () => {
+      if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}: ${p.log.slice(-2000)}`);
+      return p.log.includes(line) || null;
+    },
+    60_000,
+    `${p.name}: "${line}"`,
+  );
 }

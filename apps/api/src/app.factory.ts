@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ExecutorRegistry } from '@vecron/executors';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoRootLogger } from 'pino';
 import { AppModule } from './app.module';
 import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
@@ -31,8 +32,8 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
   return app;
 }
 
-/** Builds the api application from a validated config (main.ts). */
-export async function createApiApp(config: ApiEnv): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+/** Builds the api application from a validated config and the process's root logger (main.ts). */
+export async function createApiApp(config: ApiEnv, logger: PinoRootLogger): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), { bufferLogs: true, bodyParser: false });
   return configureApiApp(app, config);
 }

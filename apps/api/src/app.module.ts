@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
-import { databaseOptions, queueOptions, storageOptions } from '@vecron/config';
+import type { Logger } from 'pino';
+import { createLogger, databaseOptions, loggerModule, queueOptions, storageOptions } from '@vecron/config';
 import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
@@ -15,8 +15,8 @@ import { VariablesModule } from './variables/variables.module';
 
 @Module({})
 export class AppModule {
-  /** The api, wired from an already validated config. */
-  static forRoot(config: ApiEnv): DynamicModule {
+  /** The api, wired from an already validated config and the process's root logger. */
+  static forRoot(config: ApiEnv, logger: Logger = createLogger(config, { name: 'vecron-api' })): DynamicModule {
     const configModule: DynamicModule = {
       module: class ApiConfigModule {},
       global: true,
@@ -27,14 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule,
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            name: 'vecron-api',
-            autoLogging: { ignore: (req) => req.url === '/health' },
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-webhook-signature"]'],
-          },
-        }),
+        loggerModule(logger),
         DatabaseModule.forRootAsync({
           inject: [API_CONFIG],
           useFactory: (cfg: ApiEnv) => databaseOptions(cfg, 'vecron-api'),

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import pino from 'pino';
-import { ConfigValidationError, loadConfig } from '@vecron/config';
+import { ConfigValidationError, createLogger, loadConfig } from '@vecron/config';
 import { Database, VariablesRepository, createSecretCipher, migrate } from '@vecron/db';
 import { ApiEnv } from './config/api.env';
 
@@ -11,7 +10,7 @@ const USAGE = `usage: node apps/api/dist/cli.js <command>
 /** Operator commands (see USAGE). */
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig(ApiEnv, process.env);
-  const logger = pino({ name: 'vecron-cli', level: config.LOG_LEVEL });
+  const logger = createLogger(config, { name: 'vecron-cli' });
   switch (argv[0]) {
     case 'migrate': {
       const db = new Database({ connectionString: config.DATABASE_URL, poolSize: 1, applicationName: 'vecron-cli' });

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import pino from 'pino';
-import { closeOnSignals, loadConfig, runMain } from '@vecron/config';
+import { closeOnSignals, createLogger, loadConfig, runMain } from '@vecron/config';
 import { Database, migrate } from '@vecron/db';
 import { createApiApp } from './app.factory';
 import { ApiEnv } from './config/api.env';
 
 runMain('vecron-api', async () => {
   const config = loadConfig(ApiEnv, process.env);
-  const logger = pino({ name: 'vecron-api', level: config.LOG_LEVEL });
+  const logger = createLogger(config, { name: 'vecron-api' });
   if (config.MIGRATE_ON_START) {
     const db = new Database({ connectionString: config.DATABASE_URL, poolSize: 1, applicationName: 'vecron-migrate' });
     try {
@@ -16,8 +15,10 @@ runMain('vecron-api', async () => {
       await db.close();
     }
   }
-  const app = await createApiApp(config);
+  const starting = createApiApp(config, logger);
+  // A signal while the app starts closes it once started (shutdown hooks run, pools close).
+  closeOnSignals(starting, logger);
+  const app = await starting;
   await app.listen(config.PORT, config.HOST);
-  closeOnSignals(app, logger);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 });

@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { databaseOptions, queueOptions } from '@vecron/config';
+import type { Logger } from 'pino';
+import { createLogger, databaseOptions, loggerModule, queueOptions } from '@vecron/config';
 import { DatabaseModule } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from './config/scheduler.env';
@@ -15,8 +16,8 @@ class RedisCloser implements OnApplicationShutdown {
 
 @Module({})
 export class SchedulerModule {
-  /** The scheduler, wired from an already validated config. */
-  static forRoot(config: SchedulerEnv): DynamicModule {
+  /** The scheduler, wired from an already validated config and the process's root logger. */
+  static forRoot(config: SchedulerEnv, logger: Logger = createLogger(config, { name: 'vecron-scheduler' })): DynamicModule {
     const configModule: DynamicModule = {
       module: class SchedulerConfigModule {},
       global: true,
@@ -27,6 +28,7 @@ export class SchedulerModule {
       module: SchedulerModule,
       imports: [
         configModule,
+        loggerModule(logger),
         DatabaseModule.forRootAsync({
           inject: [SCHEDULER_CONFIG],
           useFactory: (cfg: SchedulerEnv) => databaseOptions(cfg, 'vecron-scheduler'),

@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import pino from 'pino';
+import { Logger } from 'nestjs-pino';
 import { closeOnSignals, loadConfig, runMain } from '@vecron/config';
 import { WorkerEnv } from './config/worker.env';
-import { WorkerModule } from './worker.module';
+import { createWorkerLogger, WorkerModule } from './worker.module';
 
 runMain('vecron-worker', async () => {
   const config = loadConfig(WorkerEnv, process.env);
-  const logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL });
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['error', 'warn'] });
-  closeOnSignals(app, logger);
+  const logger = createWorkerLogger(config);
+  const starting = NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { bufferLogs: true });
+  // app.close() runs every module's destroy and shutdown hooks: the processor drains, then pools close.
+  closeOnSignals(starting, logger);
+  const app = await starting;
+  app.useLogger(app.get(Logger));
 });

@@ -1,17 +1,29 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { databaseOptions, queueOptions, storageOptions } from '@vecron/config';
-import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
-import { ExecutorsModule } from '@vecron/executors';
+import { PinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { createLogger, databaseOptions, loggerModule, queueOptions, storageOptions } from '@vecron/config';
+import { ContextStore } from '@vecron/context';
+import { DatabaseModule, ExecutionsRepository, JobsRepository, SensitiveKeysCheck, VariablesRepository } from '@vecron/db';
+import { ExecutorRegistry, ExecutorsModule } from '@vecron/executors';
 import { ExecutionQueueModule } from '@vecron/queue';
-import { StorageModule } from '@vecron/storage';
+import { OBJECT_STORAGE, StorageModule, type ObjectStorage } from '@vecron/storage';
 import { WORKER_CONFIG, type WorkerEnv } from './config/worker.env';
+import { DefinitionCache } from './executions/definition.cache';
+import { ExecutionClaimService } from './executions/execution-claim.service';
 import { ExecutionProcessor } from './executions/execution.processor';
 import { ExecutionRunner } from './executions/execution-runner.service';
+import { SecretMaskingLogger } from './executions/secret-masking.logger';
+import { StepLoop } from './executions/step-loop.service';
+
+/** The worker's root logger: the shared setup, with the secret-masking hook. */
+export function createWorkerLogger(config: WorkerEnv): Logger {
+  return createLogger(config, { name: 'vecron-worker', hooks: SecretMaskingLogger.hooks });
+}
 
 @Module({})
 export class WorkerModule {
-  /** The worker, wired from an already validated config. */
-  static forRoot(config: WorkerEnv): DynamicModule {
+  /** The worker, wired from an already validated config and the process's root logger. */
+  static forRoot(config: WorkerEnv, logger: Logger = createWorkerLogger(config)): DynamicModule {
     const configModule: DynamicModule = {
       module: class WorkerConfigModule {},
       global: true,
@@ -22,6 +34,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         configModule,
+        loggerModule(logger),
         DatabaseModule.forRootAsync({
           inject: [WORKER_CONFIG],
           // Enough connections for every execution in flight.
@@ -37,7 +50,28 @@ export class WorkerModule {
         }),
         ExecutorsModule.forRoot(),
       ],
-      providers: [SensitiveKeysCheck, ExecutionRunner, ExecutionProcessor],
+      providers: [
+        SensitiveKeysCheck,
+        { provide: SecretMaskingLogger, inject: [PinoLogger], useFactory: (pino: PinoLogger) => new SecretMaskingLogger(pino.logger) },
+        { provide: DefinitionCache, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new DefinitionCache(storage) },
+        {
+          provide: ExecutionClaimService,
+          inject: [ExecutionsRepository, JobsRepository, VariablesRepository, SecretMaskingLogger],
+          useFactory: (executions: ExecutionsRepository, jobs: JobsRepository, variables: VariablesRepository, loggers: SecretMaskingLogger) =>
+            new ExecutionClaimService(executions, jobs, variables, loggers.root),
+        },
+        {
+          provide: StepLoop,
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, WORKER_CONFIG],
+          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, cfg: WorkerEnv) =>
+            new StepLoop(registry, storage, new ContextStore({ storage }), executions, {
+              baseBackoffMs: cfg.WORKER_RETRY_BASE_BACKOFF_MS,
+              maxBackoffMs: cfg.WORKER_RETRY_MAX_BACKOFF_MS,
+            }),
+        },
+        ExecutionRunner,
+        ExecutionProcessor,
+      ],
       exports: [ExecutionRunner],
     };
   }

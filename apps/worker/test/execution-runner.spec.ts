@@ -1,11 +1,17 @@
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
 import { loadConfig } from '@vecron/config';
+import { ContextStore } from '@vecron/context';
 import { Database, ExecutionsRepository, JobsRepository, SecretCipher, VariablesRepository, migrate, recreateDatabase } from '@vecron/db';
 import { ExecutorRegistry, RetryableStepError, StepAbortedError, UnrecoverableStepError, type StepExecutor, type StepRunContext } from '@vecron/executors';
 import { InMemoryObjectStorage, executionContextKey, jobDefinitionVersionKey } from '@vecron/storage';
 import { WorkerEnv } from '../src/config/worker.env';
+import { DefinitionCache } from '../src/executions/definition.cache';
+import { ExecutionClaimService } from '../src/executions/execution-claim.service';
 import { ExecutionRunner } from '../src/executions/execution-runner.service';
+import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
+import { StepLoop } from '../src/executions/step-loop.service';
+import { createWorkerLogger } from '../src/worker.module';
 
 class ScriptConfig {
   @IsString()
@@ -22,9 +28,9 @@ class ScriptConfig {
 class ScriptExecutor implements StepExecutor<{ mode: string; ms?: number; value?: unknown }, unknown> {
   readonly type = 'script';
   readonly configClass = ScriptConfig;
-  calls: { mode: string; attempt: number }[] = [];
+  calls: { mode: string; attempt: number; id: unknown }[] = [];
   async execute(config: { mode: string; ms?: number; value?: unknown }, run: StepRunContext): Promise<unknown> {
-    this.calls.push({ mode: config.mode, attempt: run.attempt });
+    this.calls.push({ mode: config.mode, attempt: run.attempt, id: config.value });
     switch (config.mode) {
       case 'echo':
         return { value: config.value };
@@ -64,7 +70,18 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     storage = new InMemoryObjectStorage();
     script = new ScriptExecutor();
     const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent', WORKER_RETRY_BASE_BACKOFF_MS: '10' });
-    runner = new ExecutionRunner(config, db, executions, jobs, new VariablesRepository(db, new SecretCipher([], null)), new ExecutorRegistry([script]), storage);
+    const loggers = new SecretMaskingLogger(createWorkerLogger(config));
+    const variables = new VariablesRepository(db, new SecretCipher([], null));
+    const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
+    runner = new ExecutionRunner(
+      config,
+      executions,
+      jobs,
+      new ExecutionClaimService(executions, jobs, variables, loggers.root),
+      new DefinitionCache(storage),
+      new StepLoop(new ExecutorRegistry([script]), storage, new ContextStore({ storage }), executions, retry),
+      loggers,
+    );
   });
   afterAll(() => db.close());
 
@@ -125,6 +142,18 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
   it('gives up after max_retries', async () => {
     const id = await prepare([step('f', { mode: 'flaky' })], { max_retries: 1 });
     expect(await runner.run(id)).toBe('failed');
+  });
+
+  it("a step's retry overrides the job's: retry.max_retries 0 is not retried although the job allows 3", async () => {
+    const callsOf = (id: string) => script.calls.filter((c) => c.mode === 'flaky' && c.id === id).length;
+    const once = await prepare([{ ...step('f', { mode: 'flaky', value: 'once' }), retry: { max_retries: 0 } }], { max_retries: 3 });
+    expect(await runner.run(once)).toBe('failed');
+    expect(callsOf('once')).toBe(1);
+    expect((await executions.findById(once))!.error).toMatchObject({ step_id: 'f', code: 'FLAKY', retryable: true });
+    // The same step without the override is retried under the job's max_retries and succeeds on its third attempt.
+    const job = await prepare([step('f', { mode: 'flaky', value: 'job' })], { max_retries: 3 });
+    expect(await runner.run(job)).toBe('success');
+    expect(callsOf('job')).toBe(3);
   });
 
   it('the job timeout aborts the step in flight through its AbortSignal', async () => {

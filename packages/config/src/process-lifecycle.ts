@@ -7,22 +7,26 @@ export interface Closable {
 }
 
 /**
- * On SIGTERM or SIGINT, closes `app` once (its shutdown hooks finish in-flight work) and
- * exits 0; exits 1 when closing fails.
+ * On SIGTERM or SIGINT, closes `app` once (its destroy and shutdown hooks finish in-flight
+ * work and close pools) and exits 0; exits 1 when closing fails. `app` may still be starting
+ * (a promise): call this before creating it, so that a signal during start-up waits for the
+ * app and closes it cleanly instead of killing the process half-started.
  */
-export function closeOnSignals(app: Closable, logger: Logger, exit: (code: number) => void = (c) => process.exit(c)): void {
+export function closeOnSignals(app: Closable | Promise<Closable>, logger: Logger, exit: (code: number) => void = (c) => process.exit(c)): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'signal received: shutting down');
-    app.close().then(
-      () => exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        exit(1);
-      },
-    );
+    Promise.resolve(app)
+      .then((a) => a.close())
+      .then(
+        () => exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

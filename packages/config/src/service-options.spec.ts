@@ -35,6 +35,23 @@ describe('closeOnSignals', () => {
     expect(process.listeners('SIGTERM').length).toBe(before);
   });
 
+  it('a signal during start-up waits for the app, then closes it', async () => {
+    let closed = 0;
+    const codes: number[] = [];
+    let started!: (app: { close(): Promise<void> }) => void;
+    closeOnSignals(new Promise((r) => (started = r)), pino({ level: 'silent' }), (c) => codes.push(c));
+    const handler = process.listeners('SIGTERM').at(-1)!;
+    handler('SIGTERM');
+    await new Promise((r) => setImmediate(r));
+    expect(codes).toEqual([]);
+    started({ close: async () => void closed++ });
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(1);
+    expect(codes).toEqual([0]);
+    process.removeListener('SIGTERM', handler);
+    process.removeListener('SIGINT', process.listeners('SIGINT').at(-1)!);
+  });
+
   it('exits 1 when closing fails', async () => {
     const codes: number[] = [];
     closeOnSignals({ close: async () => { throw new Error('boom'); } }, pino({ level: 'silent' }), (c) => codes.push(c));

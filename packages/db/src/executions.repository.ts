@@ -1,4 +1,5 @@
 import type { Database, Queryable } from './database';
+import type { StoredVariable } from './variables/variables.repository';
 
 export const EXECUTION_STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -69,6 +70,17 @@ export interface ExecutionListFilter {
 const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
   context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at`;
 
+/** The unique partial index that keeps one exclusive run per job. */
+const EXCLUSIVE_RUN_INDEX = 'job_executions_one_exclusive_run_idx';
+const SERIALIZATION_FAILURE = '40001';
+
+/** What `claimWithVariables` returns: the claimed row and the variables it sees. */
+export interface ClaimedExecution {
+  execution: ExecutionRecord;
+  /** Global variables first, then the job's own, each group by name. */
+  variables: StoredVariable[];
+}
+
 /** Execution rows: one per execution, created pending, claimed once, finished once. */
 export class ExecutionsRepository {
   constructor(private readonly db: Database) {}
@@ -117,7 +129,45 @@ export class ExecutionsRepository {
       );
       return rows[0] ?? null;
     } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'job_executions_one_exclusive_run_idx') throw new ConcurrentRunError(id);
+      if ((err as { constraint?: string }).constraint === EXCLUSIVE_RUN_INDEX) throw new ConcurrentRunError(id);
+      throw err;
+    }
+  }
+
+  /**
+   * pending → running, and in the same statement (one snapshot, one round trip, READ COMMITTED)
+   * the variables the execution sees: global ones, then the job's own (which win), as stored.
+   * The variables are those committed when the claim began, so a variable changed once the
+   * execution shows `running` applies to the next one.
+   *
+   * Returns null when the execution is not pending any more: another delivery claimed it (the
+   * other claim's commit makes this one's re-check see `running`), it was cancelled or finished.
+   * A serialization failure (SQLSTATE 40001, possible when the server's default isolation is
+   * above READ COMMITTED) also means another delivery got there first: null, not an error.
+   * Throws ConcurrentRunError like `claim`.
+   */
+  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db): Promise<ClaimedExecution | null> {
+    try {
+      const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
+        `with c as (
+           update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
+           where id=$1 and status='pending' returning ${COLUMNS}
+         )
+         select c.*, coalesce((
+           select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
+             'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
+           from variables v where v.job_id is null or v.job_id = c.job_id), '[]'::json) as variables
+         from c`,
+        [id, workerId],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const { variables, ...execution } = row;
+      return { execution, variables };
+    } catch (err) {
+      const e = err as { constraint?: string; code?: string };
+      if (e.constraint === EXCLUSIVE_RUN_INDEX) throw new ConcurrentRunError(id);
+      if (e.code === SERIALIZATION_FAILURE) return null;
       throw err;
     }
   }

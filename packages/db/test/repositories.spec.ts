@@ -79,6 +79,26 @@ describe('system database (real PostgreSQL)', () => {
     expect((await jobs.findById(jobId))!.last_run_at).not.toBeNull();
   });
 
+  it('claimWithVariables: one of many racing claims wins, the others get null (no serialization error); variables in scope order', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const name = `C_${randomUUID().slice(0, 8)}`;
+    await db.query(`insert into variables (id, name, value, is_sensitive, job_id) values ($1, $2, 'global', false, null), ($3, $2, 'own', false, $4)`, [randomUUID(), name, randomUUID(), jobId]);
+    for (let round = 0; round < 5; round++) {
+      const id = randomUUID();
+      await executions.insertPending({ id, job_id: jobId, idempotency_key: `cv:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: false });
+      const claims = await Promise.all([1, 2, 3].map((w) => executions.claimWithVariables(id, `w${w}`)));
+      const won = claims.filter((c) => c !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]!.execution).toMatchObject({ id, status: 'running' });
+      expect(won[0]!.execution).not.toHaveProperty('variables');
+      const mine = won[0]!.variables.filter((v) => v.name === name);
+      // Global first, then the job's own: resolving in this order lets the job's own win.
+      expect(mine.map((v) => v.value)).toEqual(['global', 'own']);
+    }
+    await db.query('delete from variables where name=$1', [name]);
+  });
+
   it('heartbeats keep running executions fresh; silent ones are found as stale', async () => {
     const jobId = randomUUID();
     await jobs.insert(jobId, meta());

@@ -1,7 +1,8 @@
 import { hostname } from 'os';
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import pino, { type Logger } from 'pino';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { Database, ExecutionsRepository, JobsRepository, type JobRecord, type ScheduleSkip } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from '../config/scheduler.env';
@@ -41,9 +42,10 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     private readonly jobs: JobsRepository,
     private readonly executions: ExecutionsRepository,
     private readonly dispatcher: ExecutionDispatcher,
+    @InjectPinoLogger(SchedulerService.name) logger: PinoLogger,
   ) {
     this.id = config.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
-    this.logger = pino({ name: 'vecron-scheduler', level: config.LOG_LEVEL }).child({ scheduler_id: this.id });
+    this.logger = logger.logger.child({ scheduler_id: this.id });
     this.lock = new LeaderLock(redis, `${config.QUEUE_PREFIX}:scheduler:leader`, config.SCHEDULER_LOCK_TTL_MS);
   }
 

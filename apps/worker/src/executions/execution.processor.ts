@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
-import pino from 'pino';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Database } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
@@ -14,7 +14,6 @@ import { ExecutionRunner } from './execution-runner.service';
  */
 @Injectable()
 export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -22,9 +21,8 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     private readonly runner: ExecutionRunner,
     private readonly db: Database,
     @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
-  ) {
-    this.logger = pino({ name: 'vecron-worker', level: config.LOG_LEVEL });
-  }
+    @InjectPinoLogger(ExecutionProcessor.name) private readonly logger: PinoLogger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // Connections ready before the first burst (pg would otherwise open them one by one under load).
@@ -33,7 +31,13 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
       this.runner.heartbeat().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
     }, this.config.WORKER_HEARTBEAT_MS);
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
-      await this.runner.run(job.data.execution_id);
+      try {
+        await this.runner.run(job.data.execution_id);
+      } catch (err) {
+        // The claim or the finish could not reach the system database: Bull records the failure.
+        this.logger.error({ execution_id: job.data.execution_id, err }, 'execution delivery failed');
+        throw err;
+      }
     });
     this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY, worker_id: this.runner.workerId }, 'worker taking executions');
   }
@@ -55,6 +59,6 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     }
     await this.queue.close();
     clearInterval(this.heartbeat);
-    this.logger.info('worker stopped');
+    this.logger.info({ worker_id: this.runner.workerId }, 'worker stopped');
   }
 }

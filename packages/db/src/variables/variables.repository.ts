@@ -14,6 +14,9 @@ export interface VariableRecord {
   updated_at: Date;
 }
 
+/** A variable as the worker's claim reads it: sensitive values still encrypted. */
+export type StoredVariable = Pick<VariableRecord, 'name' | 'value' | 'encrypted_value' | 'key_id' | 'is_sensitive'>;
+
 export interface VariableInput {
   name: string;
   value: string;
@@ -131,6 +134,14 @@ export class VariablesRepository {
       `select ${COLUMNS} from variables where job_id is null or job_id = $1 order by (job_id is not null), name`,
       [jobId],
     );
+    return this.resolve(rows);
+  }
+
+  /**
+   * Decrypts rows read in scope order (global first, then the job's own, which win).
+   * Throws SecretCipherError when a sensitive value's key is not configured.
+   */
+  resolve(rows: readonly StoredVariable[]): ResolvedVariables {
     const values: Record<string, string> = {};
     const sensitive = new Set<string>();
     for (const r of rows) {
