@@ -15,6 +15,7 @@ import {
   recordStepSuccess,
   toStepError,
   resolveTemplates,
+  resolveTemplateString,
   type FileEntry,
   type JobContext,
   type WebhookData,
@@ -244,9 +245,11 @@ export class ExecutionRunner {
             continue;
           }
           await this.executions.setCurrentStep(execution.id, step.id);
-          const config = resolveTemplates(step.config, scope);
+          // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
+          const config = this.registry.resolveConfig(step.type, step.config, (value) => resolveTemplates(value, scope));
+          const resolveTemplate = (template: string): unknown => resolveTemplateString(template, scope);
           const files: FileEntry[] = [];
-          const output = await this.runStep(step, config, execution, definition, controller.signal, log, files);
+          const output = await this.runStep(step, config, execution, definition, controller.signal, log, files, resolveTemplate);
           context = recordStepSuccess(context, step.id, output, { startedAt: stepStart });
           if (files.length > 0) context = appendFiles(context, files);
           await save(context);
@@ -294,6 +297,7 @@ export class ExecutionRunner {
     signal: AbortSignal,
     log: Logger,
     files: FileEntry[],
+    resolveTemplate?: (template: string) => unknown,
   ): Promise<unknown> {
     const stepLog = log.child({ step_id: step.id });
     for (let attempt = 1; ; attempt++) {
@@ -308,6 +312,7 @@ export class ExecutionRunner {
           attempt,
           // Only the successful attempt's files count.
           addFile: (file) => void files.push(file),
+          ...(resolveTemplate ? { resolveTemplate } : {}),
         });
       } catch (err) {
         const retryable = err instanceof StepError && err.retryable && !signal.aborted;
