@@ -10,7 +10,8 @@ import { runContext } from './support';
 
 /** Target databases of the database step's integration tests (scripts/services.sh up). */
 export const PG_ADMIN_URL = process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres';
-export const MYSQL_URL = process.env.VECRON_TEST_MYSQL_URL ?? 'mysql://vecron:vecron@127.0.0.1:23306/vecron_target_test';
+export const MYSQL_URL =
+  process.env.VECRON_TEST_MYSQL_URL ?? `mysql://vecron:vecron@127.0.0.1:${process.env.VECRON_MYSQL_PORT ?? '23306'}/vecron_target_test`;
 /** The target PostgreSQL database: a database of its own, not the system database's. */
 export const PG_TARGET_DB = 'vecron_target_test';
 

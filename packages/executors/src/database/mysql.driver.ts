@@ -90,7 +90,9 @@ class MysqlConnection implements DbConnection {
       let pending = 0;
       let paused = false;
       let sinkError: unknown;
-      command.on('fields', (fields: FieldInfo[]) => {
+      command.on('fields', (fields: FieldInfo[] | undefined) => {
+        // DML emits 'fields' without fields.
+        if (!Array.isArray(fields)) return;
         returnedRows = true;
         columns = fields.map((f) => f.name);
         converters = new Map(fields.map((f) => [f.name, converterFor(f)]));

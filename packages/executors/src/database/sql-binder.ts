@@ -274,7 +274,7 @@ class SqlLexer {
       return i + 1;
     }
     if (ch === ':' && next === ':') {
-      this.code += '::';
+      this.addCode('::');
       return i + 2;
     }
     if (ch === ':' && !afterWord && prev !== ':') {
@@ -298,7 +298,7 @@ class SqlLexer {
         }
       }
     }
-    this.code += ch;
+    this.addCode(ch);
     return i + 1;
   }
 
@@ -313,11 +313,15 @@ class SqlLexer {
     this.other += text;
   }
 
+  private addCode(text: string): void {
+    this.flushOther();
+    this.code += text;
+  }
+
   private endLiteral(s: Extract<State, { kind: 'literal' }>): void {
     this.state = { kind: 'code' };
     if (!s.templated) {
-      this.flushCode();
-      this.other += s.raw;
+      this.startOther(s.raw);
       return;
     }
     this.flush();
