@@ -69,7 +69,7 @@ describe('database step against MariaDB (mysql)', () => {
   it('binds an array template as JSON text for JSON_TABLE', async () => {
     await client.query('DROP TABLE IF EXISTS my_users; CREATE TABLE my_users (id INT PRIMARY KEY, name VARCHAR(50))');
     const users = [{ id: 1, name: "O'Brien" }, { id: 2, name: 'Zoë' }];
-    const run = templatedRun({ steps: { fetch: { step_id: 'fetch', status: 'success', output: { body: users } } } });
+    const run = templatedRun({ steps: { fetch: { step_id: 'fetch', status: 'success', output: { body: users }, started_at: '2024-01-01T00:00:00Z', completed_at: '2024-01-01T00:00:01Z' } } });
     await runStep(
       registry,
       {

@@ -78,7 +78,7 @@ describe('database step against PostgreSQL', () => {
   it('binds an array template as JSON text (json_to_recordset loads a whole step output)', async () => {
     await client.query('DROP TABLE IF EXISTS pg_users; CREATE TABLE pg_users (id int PRIMARY KEY, name text)');
     const users = [{ id: 1, name: "O'Brien" }, { id: 2, name: 'Zoë' }];
-    const run = templatedRun({ steps: { fetch: { step_id: 'fetch', status: 'success', output: { body: users } } } });
+    const run = templatedRun({ steps: { fetch: { step_id: 'fetch', status: 'success', output: { body: users }, started_at: '2024-01-01T00:00:00Z', completed_at: '2024-01-01T00:00:01Z' } } });
     const output = (await runStep(
       registry,
       {

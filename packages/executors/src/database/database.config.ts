@@ -9,7 +9,6 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -37,6 +36,9 @@ const DATABASE_TYPE_ALIASES: Record<string, DatabaseType> = {
   mariadb: 'mysql',
   oracle: 'oracle',
 };
+
+/** `name`, `schema.name` or `db.schema.name`: never bound, so checked strictly. */
+const PROCEDURE_NAME = /^[A-Za-z_][A-Za-z0-9_$#]*(\.[A-Za-z_][A-Za-z0-9_$#]*){0,2}$/;
 
 /** Longest SQL text accepted (1 MiB). */
 export const MAX_QUERY_LENGTH = 1024 * 1024;
@@ -164,12 +166,12 @@ export class DatabaseStepConfig {
 
   /** SQL text (raw_sql). With `data`, a per-row statement whose `:column` placeholders take each row's values. */
   @ValidateIf((o: DatabaseStepConfig) => o.query !== undefined || (o.query_type !== 'stored_procedure' && o.statements === undefined))
-  @IsString({ message: 'must be a string (required for raw_sql unless statements is set)' })
-  @IsNotEmpty()
-  @MaxLength(MAX_QUERY_LENGTH)
-  @validator('queryFits', (value, args) => {
+  @validator('isQuery', (value, args) => {
     const o = args?.object as DatabaseStepConfig | undefined;
-    if (value === undefined) return undefined;
+    if (value === undefined || value === null) return 'must be a string (required for raw_sql unless statements is set)';
+    if (typeof value !== 'string') return 'must be a string';
+    if (value.trim() === '') return 'must not be empty';
+    if (value.length > MAX_QUERY_LENGTH) return `must be at most ${MAX_QUERY_LENGTH} characters`;
     if (o?.query_type === 'stored_procedure') return 'must not be set for stored_procedure (use procedure_name)';
     if (o?.statements !== undefined) return 'must not be set together with statements';
     return undefined;
@@ -178,15 +180,12 @@ export class DatabaseStepConfig {
 
   /** Procedure to CALL (stored_procedure): `name` or `schema.name`, never bound, so checked strictly. */
   @ValidateIf((o: DatabaseStepConfig) => o.query_type === 'stored_procedure' || o.procedure_name !== undefined)
-  @IsString({ message: 'must be a string (required for stored_procedure)' })
-  @Matches(/^[A-Za-z_][A-Za-z0-9_$#]*(\.[A-Za-z_][A-Za-z0-9_$#]*){0,2}$/, {
-    message: 'must be a procedure name such as name or schema.name (letters, digits, _, $, #)',
+  @validator('isProcedureName', (value, args) => {
+    if (typeof value !== 'string') return 'must be a string (required for stored_procedure)';
+    if (!PROCEDURE_NAME.test(value)) return 'must be a procedure name such as name or schema.name (letters, digits, _, $, #)';
+    if ((args?.object as DatabaseStepConfig | undefined)?.query_type !== 'stored_procedure') return 'is only for query_type stored_procedure';
+    return undefined;
   })
-  @validator('procedureFits', (value, args) =>
-    value !== undefined && (args?.object as DatabaseStepConfig | undefined)?.query_type !== 'stored_procedure'
-      ? 'is only for query_type stored_procedure'
-      : undefined,
-  )
   procedure_name?: string;
 
   /**
