@@ -1,5 +1,5 @@
+import { randomBytes } from 'crypto';
 import { Client } from 'pg';
-import type { Execution } from './support/api-client';
 import { HttpFixture, json } from './support/http-fixture';
 import { freshDatabase, waitFor } from './support/services';
 import { TestSystem } from './support/system';
@@ -18,7 +18,8 @@ const USERS = [
  * bound as one JSON parameter → count query → HTTP post of the count.
  */
 describe('database step end to end: fetch users → upsert into PostgreSQL → count → post the count', () => {
-  const sys = new TestSystem({ name: 'e2e_dbstep' });
+  // Sensitive variables are stored encrypted; debug logs show what the worker logs about each step.
+  const sys = new TestSystem({ name: 'e2e_dbstep', env: { VARIABLES_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'debug' } });
   const fixture = new HttpFixture();
   let target: Client;
   let targetUrl: string;
@@ -88,10 +89,15 @@ describe('database step end to end: fetch users → upsert into PostgreSQL → c
 
     for (let run = 1; run <= 2; run++) {
       const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
+      // Polled on the list (which does not read context.json while the worker writes it).
       const done = await waitFor(async () => {
-        const e = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);
-        return ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'].includes(e.status) ? e : null;
-      }, 60_000, `execution ${run} to finish`);
+        const { items } = await sys.client.executions(job.id);
+        const e = items.find((x) => x.id === execution_id);
+        return e && ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'].includes(e.status) ? e : null;
+      }, 60_000, `execution ${run} to finish`).catch((err: unknown) => {
+        process.stderr.write(sys.logs());
+        throw err;
+      });
       expect(done).toMatchObject({ status: 'success', error: null });
 
       const ctx = await sys.client.ok<Record<string, any>>('GET', `/api/executions/${execution_id}/context`); // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form JSON under test
