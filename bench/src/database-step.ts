@@ -6,12 +6,14 @@
  *   node bench/dist/database-step.js          (after `pnpm --filter @vecron/bench build`)
  *
  * Env: BENCH_DB_ROWS=100000  BENCH_DB_BATCH=1000  BENCH_DB_ROUNDS=2
- *      BENCH_PG_ADMIN_URL / VECRON_PG_PORT, BENCH_MYSQL_URL / VECRON_MYSQL_PORT, BENCH_S3_PORT / VECRON_S3_PORT
+ *      BENCH_PG_ADMIN_URL / VECRON_PG_PORT, BENCH_MYSQL_URL / VECRON_MYSQL_PORT
  *
- * Input of every variant: the same NDJSON object in object storage (what a file step writes), read
- * as a stream. The step reads it as `data: {data_ref}` (readRows) and writes with its multi-row
- * INSERT batches; the bare script reads it with readline + JSON.parse and sends the same multi-row
- * INSERTs with the driver (pg: $n placeholders; mysql2: execute with ? placeholders).
+ * Input of every variant: the same NDJSON bytes (what a file step writes), built before the clock
+ * starts and read as a stream. The step reads them as `data: {data_ref}` from an in-memory object
+ * storage (readRows) and writes with its multi-row INSERT batches; the bare script reads them with
+ * readline + JSON.parse and sends the same multi-row INSERTs with the driver (pg: $n placeholders;
+ * mysql2: execute with ? placeholders). Object storage is left out of both sides: the local s3rver
+ * is a test double whose speed says nothing about MinIO.
  */
 import { fork } from 'child_process';
 import { createInterface } from 'readline';
@@ -19,8 +21,9 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import pino from 'pino';
 import { DatabaseExecutor, ExecutorRegistry, type DatabaseStepOutput } from '@vecron/executors';
-import { MinioObjectStorage } from '@vecron/storage';
-import { fmt, PG_ADMIN_URL, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
+import { Readable } from 'stream';
+import { InMemoryObjectStorage } from '@vecron/storage';
+import { fmt, PG_ADMIN_URL, table } from './common';
 
 const ROWS = Number(process.env.BENCH_DB_ROWS ?? 100_000);
 const BATCH = Number(process.env.BENCH_DB_BATCH ?? 1000);
@@ -47,8 +50,15 @@ function pgUrl(): string {
   return url.toString();
 }
 
-function storage(): MinioObjectStorage {
-  return new MinioObjectStorage({ endPoint: S3_HOST, port: S3_PORT, useSSL: false, accessKey: S3_KEY, secretKey: S3_KEY, bucket: S3_BUCKET });
+/** The input: ROWS rows as NDJSON. */
+function ndjson(): Buffer {
+  const lines: string[] = [];
+  for (let i = 1; i <= ROWS; i++) {
+    lines.push(
+      JSON.stringify({ id: i, name: `user ${i}`, email: `user${i}@example.com`, amount: (i % 100000) / 100, created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() }),
+    );
+  }
+  return Buffer.from(lines.join('\n') + '\n');
 }
 
 const TABLE_SQL = 'CREATE TABLE bench_rows (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200), amount DECIMAL(12,2), created_at VARCHAR(40))';
@@ -83,7 +93,7 @@ async function countRows(target: Target): Promise<number> {
 }
 
 /** The step, as the worker runs it: registry.resolveConfig + validation + execute, rows from a data_ref. */
-async function viaStep(target: Target): Promise<number> {
+async function viaStep(target: Target, storage: InMemoryObjectStorage): Promise<number> {
   const executor = new DatabaseExecutor();
   const registry = new ExecutorRegistry([executor]);
   const config = registry.resolveConfig(
@@ -104,7 +114,7 @@ async function viaStep(target: Target): Promise<number> {
     stepId: 'load',
     signal: new AbortController().signal,
     logger: pino({ level: 'silent' }),
-    storage: storage(),
+    storage,
     attempt: 1,
     addFile: () => undefined,
   })) as DatabaseStepOutput;
@@ -113,8 +123,8 @@ async function viaStep(target: Target): Promise<number> {
 }
 
 /** The bare script: same source object, same driver, same multi-row INSERT batches. */
-async function bare(target: Target): Promise<number> {
-  const stream = await storage().getStream(KEY);
+async function bare(target: Target, input: Buffer): Promise<number> {
+  const stream = Readable.from([input]);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const pgClient = target === 'postgresql' ? new pg.Client({ connectionString: pgUrl() }) : undefined;
   const myClient = target === 'mysql' ? await mysql.createConnection({ uri: MYSQL_URL }) : undefined;
@@ -133,7 +143,7 @@ async function bare(target: Target): Promise<number> {
     });
     const sql = `INSERT INTO bench_rows (${COLUMNS.join(', ')}) VALUES ${groups.join(', ')}`;
     if (pgClient) await pgClient.query(sql, values);
-    else await myClient!.execute(sql, values);
+    else await myClient!.execute(sql, values as mysql.ExecuteValues[]);
     written += batch.length;
     batch = [];
   };
@@ -151,8 +161,11 @@ async function bare(target: Target): Promise<number> {
 /** Child: runs one variant, reports time and its own peak RSS. */
 async function child(variant: Variant): Promise<void> {
   const target = variant.endsWith('postgresql') ? 'postgresql' : 'mysql';
+  const input = ndjson();
+  const storage = new InMemoryObjectStorage();
+  await storage.put(KEY, input);
   const started = performance.now();
-  const rows = variant.startsWith('step') ? await viaStep(target) : await bare(target);
+  const rows = variant.startsWith('step') ? await viaStep(target, storage) : await bare(target, input);
   const ms = performance.now() - started;
   const result: Result = { variant, ms, rows, maxRssMb: process.resourceUsage().maxRSS / 1024 };
   process.send!(result);
@@ -178,19 +191,9 @@ async function prepare(): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${PG_DB}`);
   await admin.query(`CREATE DATABASE ${PG_DB}`);
   await admin.end();
-  const s = storage();
-  await s.ensureBucket();
-  const lines: string[] = [];
-  for (let i = 1; i <= ROWS; i++) {
-    lines.push(
-      JSON.stringify({ id: i, name: `user ${i}`, email: `user${i}@example.com`, amount: (i % 100000) / 100, created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() }),
-    );
-  }
-  await s.put(KEY, Buffer.from(lines.join('\n') + '\n'), { contentType: 'application/x-ndjson' });
 }
 
 async function cleanup(): Promise<void> {
-  await storage().delete(KEY).catch(() => undefined);
   const c = await mysql.createConnection({ uri: MYSQL_URL });
   await c.query('DROP TABLE IF EXISTS bench_rows');
   await c.end();
