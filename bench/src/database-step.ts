@@ -124,11 +124,11 @@ async function viaStep(target: Target, storage: InMemoryObjectStorage): Promise<
 
 /** The bare script: same source object, same driver, same multi-row INSERT batches. */
 async function bare(target: Target, input: Buffer): Promise<number> {
-  const stream = Readable.from([input]);
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const pgClient = target === 'postgresql' ? new pg.Client({ connectionString: pgUrl() }) : undefined;
   const myClient = target === 'mysql' ? await mysql.createConnection({ uri: MYSQL_URL }) : undefined;
   await pgClient?.connect();
+  // Created right before iterating: readline drops lines emitted before its iterator exists.
+  const lines = createInterface({ input: Readable.from([input]), crlfDelay: Infinity });
   let batch: Record<string, unknown>[] = [];
   let written = 0;
   const flush = async (): Promise<void> => {
