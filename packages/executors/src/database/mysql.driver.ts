@@ -98,6 +98,7 @@ class MysqlConnection implements DbConnection {
         converters = new Map(fields.map((f) => [f.name, converterFor(f)]));
       });
       command.on('result', (row: unknown) => {
+        if (sinkError !== undefined) return;
         if (isHeader(row)) {
           affectedRows += row.affectedRows ?? 0;
           return;
@@ -108,7 +109,14 @@ class MysqlConnection implements DbConnection {
           paused = true;
           this.conn.pause();
         }
-        const converted = convertRow(row as Record<string, unknown>, converters);
+        let converted: Row;
+        try {
+          converted = convertRow(row as Record<string, unknown>, converters);
+        } catch (err) {
+          // A throw inside the driver's event would leave the command hanging.
+          sinkError = err;
+          return;
+        }
         chain = chain.then(async () => {
           if (sinkError === undefined) {
             try {
