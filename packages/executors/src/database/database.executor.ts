@@ -234,6 +234,8 @@ export class DatabaseExecutor implements StepExecutor<DatabaseStepConfig, Databa
       return this.writeRows(conn, pieces, plan, control, run);
     }
     const pieces = parseSql(query, type, { resolveTemplate: plan.resolveTemplate });
+    // Stopped while connecting or parsing: the statement must not start.
+    if (control.stopped) throw control.stopped;
     return this.collect(conn, renderSql(pieces, type, config.parameters ?? []), run, `${run.stepId}-rows.ndjson`);
   }
 
