@@ -14,6 +14,7 @@ export VECRON_TEST_PG_ADMIN_URL="${VECRON_TEST_PG_ADMIN_URL:-postgres://postgres
 export VECRON_TEST_DATABASE_URL="${VECRON_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/vecron_test}"
 export VECRON_TEST_S3_PORT="${VECRON_TEST_S3_PORT:-${VECRON_S3_PORT:-29000}}"
 export VECRON_TEST_S3_ENDPOINT="${VECRON_TEST_S3_ENDPOINT:-http://127.0.0.1:$VECRON_TEST_S3_PORT}"
+export VECRON_TEST_MYSQL_URL="${VECRON_TEST_MYSQL_URL:-mysql://vecron:vecron@127.0.0.1:${VECRON_MYSQL_PORT:-23306}/vecron_target_test}"
 if [ -n "${VECRON_REDIS_PORT:-}" ]; then export VECRON_TEST_REDIS_URL="${VECRON_TEST_REDIS_URL:-redis://127.0.0.1:$VECRON_REDIS_PORT/1}"; fi
 
 echo "[test] build, typecheck, lint"

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createLogger, databaseOptions, loggerModule, queueOptions, storageOptions } from '@vecron/config';
 import { ContextStore } from '@vecron/context';
 import { DatabaseModule, ExecutionsRepository, JobsRepository, SensitiveKeysCheck, VariablesRepository } from '@vecron/db';
-import { ExecutorRegistry, ExecutorsModule } from '@vecron/executors';
+import { createBuiltInExecutors, ExecutorRegistry, ExecutorsModule } from '@vecron/executors';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { OBJECT_STORAGE, StorageModule, type ObjectStorage } from '@vecron/storage';
 import { WORKER_CONFIG, type WorkerEnv } from './config/worker.env';
@@ -48,7 +48,11 @@ export class WorkerModule {
           inject: [WORKER_CONFIG],
           useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
-        ExecutorsModule.forRoot(),
+        ExecutorsModule.forRoot({
+          executors: createBuiltInExecutors({
+            database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
+          }),
+        }),
       ],
       providers: [
         SensitiveKeysCheck,

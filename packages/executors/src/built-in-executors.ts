@@ -1,8 +1,10 @@
 import type { AnyStepExecutor } from './executor-registry';
+import { DatabaseExecutor, type DatabaseExecutorOptions } from './database/database.executor';
 import { HttpExecutor, type HttpExecutorOptions } from './http/http.executor';
 
 export interface BuiltInExecutorsOptions {
   http?: HttpExecutorOptions;
+  database?: DatabaseExecutorOptions;
 }
 
 /**
@@ -12,5 +14,6 @@ export interface BuiltInExecutorsOptions {
 export function createBuiltInExecutors(options: BuiltInExecutorsOptions = {}): AnyStepExecutor[] {
   return [
     new HttpExecutor(options.http),
+    new DatabaseExecutor(options.database),
   ];
 }

@@ -268,7 +268,7 @@ describe('ExecutorsModule', () => {
     expect(mod.module).toBe(ExecutorsModule);
     expect(mod.exports).toEqual(expect.arrayContaining([EXECUTOR_REGISTRY, ExecutorRegistry]));
     const registry = await registryFrom(mod.providers ?? []);
-    expect(registry.types()).toEqual(['http']);
+    expect(registry.types()).toEqual(['database', 'http']);
     expect(registry.get('http')).toBeInstanceOf(HttpExecutor);
   });
 
@@ -281,5 +281,32 @@ describe('ExecutorsModule', () => {
     const mod = ExecutorsModule.forRootAsync({ useFactory: async () => ({ executors: [new EchoExecutor('x')] }) });
     const registry = await registryFrom(mod.providers ?? []);
     expect(registry.types()).toEqual(['x']);
+  });
+
+  it('closes the executors (database pools) on application shutdown', async () => {
+    const closed: string[] = [];
+    const closable = Object.assign(new EchoExecutor('closable'), { close: async () => void closed.push('closable') });
+    const registry = await registryFrom(ExecutorsModule.forRoot({ executors: [closable, new EchoExecutor('plain')] }).providers ?? []);
+    const module = new ExecutorsModule(registry);
+    expect(closed).toEqual([]);
+    await module.onApplicationShutdown();
+    expect(closed).toEqual(['closable']);
+  });
+});
+
+describe('ExecutorRegistry.resolveConfig / close', () => {
+  it('uses the executor resolveConfig when it has one, else resolves the whole config', () => {
+    const custom = Object.assign(new EchoExecutor('custom'), {
+      resolveConfig: (raw: unknown, resolve: (v: unknown) => unknown) => ({ ...(resolve(raw) as object), raw: true }),
+    });
+    const registry = new ExecutorRegistry([custom, new EchoExecutor('plain')]);
+    const resolve = (v: unknown): unknown => ({ ...(v as object), resolved: true });
+    expect(registry.resolveConfig('custom', { a: 1 }, resolve)).toEqual({ a: 1, resolved: true, raw: true });
+    expect(registry.resolveConfig('plain', { a: 1 }, resolve)).toEqual({ a: 1, resolved: true });
+  });
+
+  it('close settles even when an executor fails to close', async () => {
+    const failing = Object.assign(new EchoExecutor('f'), { close: () => Promise.reject(new Error('boom')) });
+    await expect(new ExecutorRegistry([failing]).close()).resolves.toBeUndefined();
   });
 });

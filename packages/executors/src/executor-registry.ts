@@ -1,6 +1,6 @@
 import type { ClassConstructor } from 'class-transformer';
 import { StepAbortedError, StepConfigError, UnknownStepTypeError, wrapStepError, type StepConfigIssue } from './errors';
-import type { StepExecutor, StepRunContext } from './step-executor';
+import type { ResolveTemplates, StepExecutor, StepRunContext } from './step-executor';
 import { validateStepConfig } from './validate-step-config';
 
 /**
@@ -77,6 +77,21 @@ export class ExecutorRegistry {
           `(registered: ${this.types().join(', ') || 'none'})`,
       );
     }
+  }
+
+  /**
+   * Resolves the templates of a step's raw config: the executor's own `resolveConfig` when it
+   * has one (fields it keeps raw, e.g. SQL text), otherwise `resolve(rawConfig)`. An unknown
+   * type is resolved plainly (run() reports it).
+   */
+  resolveConfig(type: string, rawConfig: unknown, resolve: ResolveTemplates): unknown {
+    const executor = this.executors.get(type);
+    return executor?.resolveConfig ? executor.resolveConfig(rawConfig, resolve) : resolve(rawConfig);
+  }
+
+  /** Releases every executor's long-lived resources (connection pools); errors are ignored. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.executors.values()].map((e) => e.close?.()));
   }
 
   /**

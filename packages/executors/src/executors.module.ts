@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency } from '@nestjs/common';
 import { createBuiltInExecutors } from './built-in-executors';
 import { ExecutorRegistry, type AnyStepExecutor } from './executor-registry';
 
@@ -18,7 +18,17 @@ export interface ExecutorsModuleAsyncOptions {
 
 /** Thin Nest wrapper: provides an ExecutorRegistry under EXECUTOR_REGISTRY (and ExecutorRegistry). */
 @Module({})
-export class ExecutorsModule {
+export class ExecutorsModule implements OnApplicationShutdown {
+  constructor(@Inject(EXECUTOR_REGISTRY) private readonly registry: ExecutorRegistry) {}
+
+  /**
+   * Closes the executors' pools (database connections). On application shutdown, i.e. after
+   * the worker drained its running executions in beforeApplicationShutdown.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.registry.close();
+  }
+
   static forRoot(options: ExecutorsModuleOptions = {}): DynamicModule {
     return {
       module: ExecutorsModule,

@@ -1,4 +1,4 @@
-export type { StepExecutor, StepRunContext } from './step-executor';
+export type { ResolveTemplates, StepExecutor, StepRunContext } from './step-executor';
 export type { StepConfigIssue, StepErrorOptions, StepErrorJson } from './errors';
 export {
   StepError,
@@ -35,3 +35,21 @@ export { OAuth2TokenCache } from './http/oauth2-token-cache';
 export type { OAuth2TokenCacheOptions, OAuth2CacheKeyParts } from './http/oauth2-token-cache';
 export { DEFAULT_ROW_LIMITS, NDJSON_MIME_TYPE, ROW_PREVIEW_SIZE, RowCollector, isRowSource, readRows, rowRefKey } from './rows/row-data';
 export type { CollectedRows, ReadRowsOptions, Row, RowCollectorOptions, RowLimits, RowRef } from './rows/row-data';
+export {
+  DatabaseStepConfig,
+  DatabaseStatementConfig,
+  DATABASE_TYPES,
+  QUERY_TYPES,
+  MAX_QUERY_LENGTH,
+  isProcedureParameterSpec,
+} from './database/database.config';
+export type { DatabaseType, QueryType, ProcedureParameterSpec } from './database/database.config';
+export { DatabaseExecutor } from './database/database.executor';
+export type { DatabaseExecutorOptions } from './database/database.executor';
+export type { DatabaseResultSet, DatabaseStatementOutput, DatabaseStepOutput } from './database/database.output';
+export { DatabaseError, toDatabaseError } from './database/database.errors';
+export type { DatabaseErrorKind } from './database/database.errors';
+export { SqlTemplateError, parseSql, renderSql, renderRows, splitValuesGroup } from './database/sql-binder';
+export type { SqlPiece, BoundSql, ParseSqlOptions } from './database/sql-binder';
+export { PoolCache } from './database/pool-cache';
+export type { PoolCacheOptions } from './database/pool-cache';

@@ -24,7 +24,17 @@ export interface StepRunContext {
    * leaves no partial file registered.
    */
   addFile(file: FileEntry): void;
+  /**
+   * Resolves one template (`{{path}}` or `${NAME}`, the whole string) against this step's scope,
+   * keeping the value's JSON type; throws @vecron/context TemplateError when it does not resolve.
+   * Given by the worker for the fields an executor keeps raw in `resolveConfig` (the database
+   * step's `query`, whose templates become bind parameters, never SQL text).
+   */
+  resolveTemplate?(template: string): unknown;
 }
+
+/** Resolves every template inside a JSON value (the worker's resolver, bound to the step's scope). */
+export type ResolveTemplates = (value: unknown) => unknown;
 
 /**
  * The extension point for step types. `configClass` is a class-validator class
@@ -36,4 +46,13 @@ export interface StepExecutor<TConfig extends object = object, TOutput = unknown
   readonly type: string;
   readonly configClass: ClassConstructor<TConfig>;
   execute(config: TConfig, run: StepRunContext): Promise<TOutput>;
+  /**
+   * Optional: resolves the templates of the raw config (before validation). Without it the
+   * worker resolves every string (`resolve(rawConfig)`). An executor that must not have some
+   * field spliced (SQL text) resolves the rest with `resolve` and keeps that field raw, then
+   * resolves its templates itself at run time through `run.resolveTemplate`.
+   */
+  resolveConfig?(rawConfig: unknown, resolve: ResolveTemplates): unknown;
+  /** Optional: releases what the executor holds across steps (connection pools) at shutdown. */
+  close?(): Promise<void>;
 }

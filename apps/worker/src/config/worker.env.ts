@@ -26,6 +26,18 @@ export class WorkerEnv extends BaseEnv {
   /** Identity recorded on claimed executions; default host:pid. */
   @IsOptional() @IsString()
   WORKER_ID?: string;
+
+  /** Database step: most target pools kept open (least recently used idle one closed first). */
+  @IsInt() @Min(1) @Max(1000)
+  DATABASE_STEP_MAX_POOLS: number = 20;
+
+  /** Database step: connections per target pool. */
+  @IsInt() @Min(1) @Max(1000)
+  DATABASE_STEP_POOL_SIZE: number = 10;
+
+  /** Database step: a target pool unused this long is closed. */
+  @IsInt() @Min(1_000) @Max(86_400_000)
+  DATABASE_STEP_POOL_IDLE_MS: number = 300_000;
 }
 
 /** Injection token of the validated WorkerEnv. */

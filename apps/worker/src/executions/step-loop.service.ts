@@ -9,6 +9,7 @@ import {
   recordStepSkipped,
   recordStepSuccess,
   resolveTemplates,
+  resolveTemplateString,
   toStepError,
   type ContextStore,
   type FileEntry,
@@ -94,9 +95,11 @@ export class StepLoop {
             continue;
           }
           await this.executions.setCurrentStep(execution.id, step.id);
-          const config = resolveTemplates(step.config, scope);
+          // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
+          const config = this.registry.resolveConfig(step.type, step.config, (value) => resolveTemplates(value, scope));
+          const resolveTemplate = (template: string): unknown => resolveTemplateString(template, scope);
           const files: FileEntry[] = [];
-          const output = await this.runStep(step, config, input, files);
+          const output = await this.runStep(step, config, input, files, resolveTemplate);
           context = recordStepSuccess(context, step.id, output, { startedAt: stepStart });
           if (files.length > 0) context = appendFiles(context, files);
           await save(context);
@@ -130,7 +133,13 @@ export class StepLoop {
   }
 
   /** Runs one step; a failed attempt is tried again when decideRetry says so (step retry over job retry). */
-  private async runStep(step: StepDefinition, config: unknown, input: StepLoopInput, files: FileEntry[]): Promise<unknown> {
+  private async runStep(
+    step: StepDefinition,
+    config: unknown,
+    input: StepLoopInput,
+    files: FileEntry[],
+    resolveTemplate: (template: string) => unknown,
+  ): Promise<unknown> {
     const { execution, definition, signal } = input;
     const stepLog = input.log.child({ step_id: step.id });
     for (let attempt = 1; ; attempt++) {
@@ -145,6 +154,7 @@ export class StepLoop {
           attempt,
           // Only the successful attempt's files count.
           addFile: (file) => void files.push(file),
+          resolveTemplate,
         });
       } catch (err) {
         if (signal.aborted) throw err;
