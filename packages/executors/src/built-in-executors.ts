@@ -1,8 +1,10 @@
 import type { AnyStepExecutor } from './executor-registry';
+import { FileProcessingExecutor, type FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
 import { HttpExecutor, type HttpExecutorOptions } from './http/http.executor';
 
 export interface BuiltInExecutorsOptions {
   http?: HttpExecutorOptions;
+  file_processing?: FileProcessingExecutorOptions;
 }
 
 /**
@@ -12,5 +14,6 @@ export interface BuiltInExecutorsOptions {
 export function createBuiltInExecutors(options: BuiltInExecutorsOptions = {}): AnyStepExecutor[] {
   return [
     new HttpExecutor(options.http),
+    new FileProcessingExecutor(options.file_processing),
   ];
 }

@@ -35,3 +35,55 @@ export { OAuth2TokenCache } from './http/oauth2-token-cache';
 export type { OAuth2TokenCacheOptions, OAuth2CacheKeyParts } from './http/oauth2-token-cache';
 export { DEFAULT_ROW_LIMITS, NDJSON_MIME_TYPE, ROW_PREVIEW_SIZE, RowCollector, isRowSource, readRows, rowRefKey } from './rows/row-data';
 export type { CollectedRows, ReadRowsOptions, Row, RowCollectorOptions, RowLimits, RowRef } from './rows/row-data';
+export {
+  FileProcessingStepConfig,
+  FileProcessingOptions,
+  FileTransformationBase,
+  ColumnMappingTransformation,
+  TypeConversionTransformation,
+  FilterTransformation,
+  SelectTransformation,
+  RenameAllTransformation,
+  InlineLimitConfig,
+  IsRowCondition,
+  FILE_OPERATIONS,
+  FILE_FORMATS,
+  CSV_DELIMITERS,
+  FILE_ENCODINGS,
+  TRANSFORMATION_TYPES,
+  CONVERSION_TARGET_TYPES,
+  RENAME_STYLES,
+  ON_ERROR_MODES,
+  LINE_ENDINGS,
+} from './file_processing/file-processing.config';
+export type {
+  FileOperation,
+  FileFormat,
+  CsvDelimiter,
+  FileEncoding,
+  TransformationType,
+  ConversionTargetType,
+  RenameStyle,
+  OnErrorMode,
+  LineEnding,
+  FileTransformation,
+} from './file_processing/file-processing.config';
+export { FileProcessingExecutor, CSV_MIME_TYPE, XLSX_MIME_TYPE, MAX_LISTED_REJECTS } from './file_processing/file-processing.executor';
+export type { FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
+export type {
+  FileProcessingOutput,
+  FileReadOutput,
+  FileReadAllSheetsOutput,
+  FileRowsOutput,
+  FileWriteOutput,
+  RejectedRow,
+  RejectedRows,
+} from './file_processing/file-processing.output';
+export {
+  FileFormatError,
+  FileRowError,
+  FileColumnNotFoundError,
+  FileSheetNotFoundError,
+  FileNotFoundError,
+} from './file_processing/file-processing.errors';
+export type { FileLocation } from './file_processing/file-processing.errors';
