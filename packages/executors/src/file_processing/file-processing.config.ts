@@ -133,6 +133,23 @@ function OnlyWhen(predicate: (obj: Record<string, unknown>) => boolean, message:
   });
 }
 
+/** A non-empty string of at most `max` characters; one message per problem ("is required" when missing). */
+function PathText(max: number, required: string): PropertyDecorator {
+  const problem = (v: unknown): string | undefined => {
+    if (v === undefined || v === null) return required;
+    if (typeof v !== 'string' || v.trim() === '') return 'must be a non-empty string';
+    if (v.length > max) return `must be at most ${max} characters`;
+    return undefined;
+  };
+  return ValidateBy({
+    name: 'pathText',
+    validator: {
+      validate: (v: unknown) => problem(v) === undefined,
+      defaultMessage: (args?: ValidationArguments) => problem(args?.value) ?? 'must be a non-empty string',
+    },
+  });
+}
+
 /** Fallback when a transformation's `type` is missing or unknown: reports only the bad `type`. */
 export class FileTransformationBase {
   @IsIn(TRANSFORMATION_TYPES, { message: `must be one of ${TRANSFORMATION_TYPES.join(', ')}` })
@@ -429,17 +446,13 @@ export class FileProcessingStepConfig {
   /** Read: the file to read. */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'read' || (o.source_path !== undefined && o.source_path !== null))
   @OnlyWhen((o) => o.operation === 'read', 'is only for operation read')
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(1024)
+  @PathText(1024, 'is required for operation read')
   source_path?: string;
 
   /** Write: file name (may contain sub-folders) under `jobs/{job}/executions/{execution}/output/`. */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || (o.destination_path !== undefined && o.destination_path !== null))
   @OnlyWhen((o) => o.operation === 'write', 'is only for operation write')
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(512)
+  @PathText(512, 'is required for operation write')
   destination_path?: string;
 
   /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output.rows}}`). */
