@@ -271,7 +271,7 @@ describe('validateJobDefinition: invalid definitions', () => {
       [{ path: 'steps[0].config.destination_path', message: 'is only allowed when operation is write' }]],
     ['unknown format', withStep(file({ operation: 'read', format: 'json', source_path: 'a.json' })), [{ path: 'steps[0].config.format', message: 'must be one of csv, excel' }]],
     ['bad conversion target', withStep(file({ operation: 'read', format: 'csv', source_path: 'a.csv', options: { transformations: [{ type: 'type_conversion', column: 'a', target_type: 'float' }] } })),
-      [{ path: 'steps[0].config.options.transformations[0].target_type', message: 'must be one of string, number, integer, boolean, date' }]],
+      [{ path: 'steps[0].config.options.transformations[0].target_type', message: 'must be one of string, number, integer, decimal, boolean, date, datetime' }]],
     ['unknown transformation', withStep(file({ operation: 'read', format: 'csv', source_path: 'a.csv', options: { transformations: [{ type: 'column_mapping', from: 'a', to: 'b' }, { type: 'rename', old: 'a' }] } })),
       [{ path: 'steps[0].config.options.transformations[1].type', message: 'must be one of column_mapping, type_conversion, filter' }]],
     ['sheet_name with sheet_index', withStep(file({ operation: 'read', format: 'excel', source_path: 'a.xlsx', options: { sheet_name: 'S', sheet_index: 0 } })),
