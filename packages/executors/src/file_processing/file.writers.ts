@@ -1,7 +1,11 @@
 import type { Writable } from 'stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
+import { UnrecoverableStepError } from '../errors';
 import type { LineEnding } from './file-processing.config';
+
+/** Rows an XLSX sheet can hold (Excel's limit), header included. */
+export const XLSX_MAX_ROWS = 1_048_576;
 
 /** A row to write: values in column order. */
 export type RowValues = unknown[];
@@ -149,9 +153,12 @@ export function createXlsxWriter(out: Writable, options: XlsxWriteOptions): File
     header.font = { bold: true };
     header.commit();
   }
-  let n = 0;
+  let n = options.header ? 1 : 0;
   return {
     async write(values) {
+      if (n >= XLSX_MAX_ROWS) {
+        throw new UnrecoverableStepError(`an XLSX sheet holds at most ${XLSX_MAX_ROWS} rows (header included): write CSV, or split the data`, 'XLSX_ROW_LIMIT');
+      }
       const cells = new Array<ExcelJS.CellValue>(values.length);
       for (let i = 0; i < values.length; i++) cells[i] = xlsxValue(formatted[i] ? formattedValue(values[i]) : values[i]);
       sheet.addRow(cells).commit();
