@@ -154,6 +154,17 @@ export function createXlsxWriter(out: Writable, options: XlsxWriteOptions): File
     header.commit();
   }
   let n = options.header ? 1 : 0;
+  // exceljs writes committed rows into the zip's deflate stream without waiting for it, so rows
+  // pile up in memory whenever deflate or the upload is behind. Every 64 rows: wait while the
+  // deflate stream (the sheet stream's pipe) or the output is over its mark, else yield to the
+  // event loop so that zlib's callbacks run.
+  const sheetStream = (sheet as unknown as { stream?: { pipes?: Writable[] } }).stream;
+  const backpressure = async (): Promise<void> => {
+    const deflate = sheetStream?.pipes?.[0];
+    if (deflate?.writableNeedDrain) await waitForDrain(deflate);
+    else if (out.writableNeedDrain) await waitForDrain(out);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+  };
   return {
     async write(values) {
       if (n >= XLSX_MAX_ROWS) {
@@ -162,8 +173,7 @@ export function createXlsxWriter(out: Writable, options: XlsxWriteOptions): File
       const cells = new Array<ExcelJS.CellValue>(values.length);
       for (let i = 0; i < values.length; i++) cells[i] = xlsxValue(formatted[i] ? formattedValue(values[i]) : values[i]);
       sheet.addRow(cells).commit();
-      // exceljs does not wait for its output: pause while the output is behind.
-      if (++n % 64 === 0 && out.writableNeedDrain) await waitForDrain(out);
+      if (++n % 64 === 0) await backpressure();
     },
     async end() {
       const finished = new Promise<void>((resolve, reject) => {
