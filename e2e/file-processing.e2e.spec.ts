@@ -95,7 +95,7 @@ describe('file_processing end to end: a CSV in S3 → read + transform → XLSX 
     const body = await storage.get(key);
     expect(body.length).toBe(ctx.files[0].size);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(body);
+    await wb.xlsx.load(body as unknown as ArrayBuffer);
     const ws = wb.getWorksheet('Báo cáo')!;
     expect(ws.rowCount).toBe(3);
     expect(ws.getRow(1).values).toEqual([undefined, 'Mã', 'customer', 'amount', 'Trạng thái']);

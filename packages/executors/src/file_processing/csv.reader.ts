@@ -2,7 +2,7 @@ import { Readable } from 'stream';
 import { parse, type CsvError } from 'csv-parse';
 import type { FileEncoding } from './file-processing.config';
 import { FileFormatError } from './file-processing.errors';
-import { decodeToUtf8, detectDelimiter } from './text-decode';
+import { decodeToUtf8, detectDelimiter } from './text-decoder';
 
 /** Largest CSV record accepted (guards memory against an unterminated quote in a big file). */
 export const MAX_CSV_RECORD_BYTES = 16 * 1024 * 1024;

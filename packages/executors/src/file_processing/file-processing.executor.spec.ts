@@ -245,7 +245,7 @@ describe('file_processing write', () => {
     });
     expect(out.files[0]!.mime_type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(await h.storage.get(`${DIR}/output/r.xlsx`));
+    await wb.xlsx.load((await h.storage.get(`${DIR}/output/r.xlsx`)) as unknown as ArrayBuffer);
     const ws = wb.getWorksheet('Báo cáo')!;
     expect(ws.getRow(1).values).toEqual([undefined, 'id', 'name', 'amount', 'when', 'ok']);
     expect(ws.getCell('B2').value).toBe('Phạm Minh Đức');

@@ -15,7 +15,9 @@ import type {
   FileWriteOutput,
   RejectedRow,
 } from './file-processing.output';
-import { createCsvWriter, createXlsxWriter, type FileWriter } from './file.writers';
+import { createCsvWriter } from './csv.writer';
+import type { FileWriter } from './file-writer';
+import { createXlsxWriter } from './xlsx.writer';
 import { RowTransformer } from './row-transformer';
 import { readXlsxSheets } from './xlsx.reader';
 
