@@ -1,10 +1,12 @@
 import type { AnyStepExecutor } from './executor-registry';
 import { DatabaseExecutor, type DatabaseExecutorOptions } from './database/database.executor';
+import { FileProcessingExecutor, type FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
 import { HttpExecutor, type HttpExecutorOptions } from './http/http.executor';
 
 export interface BuiltInExecutorsOptions {
   http?: HttpExecutorOptions;
   database?: DatabaseExecutorOptions;
+  file_processing?: FileProcessingExecutorOptions;
 }
 
 /**
@@ -15,5 +17,6 @@ export function createBuiltInExecutors(options: BuiltInExecutorsOptions = {}): A
   return [
     new HttpExecutor(options.http),
     new DatabaseExecutor(options.database),
+    new FileProcessingExecutor(options.file_processing),
   ];
 }

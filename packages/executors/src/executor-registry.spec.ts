@@ -11,6 +11,7 @@ import {
 } from './errors';
 import { ExecutorRegistry } from './executor-registry';
 import { EXECUTOR_REGISTRY, ExecutorsModule } from './executors.module';
+import { FileProcessingExecutor } from './file_processing/file-processing.executor';
 import { HttpExecutor } from './http/http.executor';
 import type { StepExecutor, StepRunContext } from './step-executor';
 import { validateStepConfig } from './validate-step-config';
@@ -268,8 +269,10 @@ describe('ExecutorsModule', () => {
     expect(mod.module).toBe(ExecutorsModule);
     expect(mod.exports).toEqual(expect.arrayContaining([EXECUTOR_REGISTRY, ExecutorRegistry]));
     const registry = await registryFrom(mod.providers ?? []);
-    expect(registry.types()).toEqual(['database', 'http']);
+    // arrayContaining: every step type added later joins the built-in list.
+    expect(registry.types()).toEqual(expect.arrayContaining(['database', 'file_processing', 'http']));
     expect(registry.get('http')).toBeInstanceOf(HttpExecutor);
+    expect(registry.get('file_processing')).toBeInstanceOf(FileProcessingExecutor);
   });
 
   it('forRoot uses the executors given', async () => {

@@ -53,3 +53,55 @@ export { SqlTemplateError, parseSql, renderSql, renderRows, splitValuesGroup } f
 export type { SqlPiece, BoundSql, ParseSqlOptions } from './database/sql-binder';
 export { PoolCache } from './database/pool-cache';
 export type { PoolCacheOptions } from './database/pool-cache';
+export {
+  FileProcessingStepConfig,
+  FileProcessingOptions,
+  FileTransformationBase,
+  ColumnMappingTransformation,
+  TypeConversionTransformation,
+  FilterTransformation,
+  SelectTransformation,
+  RenameAllTransformation,
+  InlineLimitConfig,
+  IsRowCondition,
+  FILE_OPERATIONS,
+  FILE_FORMATS,
+  CSV_DELIMITERS,
+  FILE_ENCODINGS,
+  TRANSFORMATION_TYPES,
+  CONVERSION_TARGET_TYPES,
+  RENAME_STYLES,
+  ON_ERROR_MODES,
+  LINE_ENDINGS,
+} from './file_processing/file-processing.config';
+export type {
+  FileOperation,
+  FileFormat,
+  CsvDelimiter,
+  FileEncoding,
+  TransformationType,
+  ConversionTargetType,
+  RenameStyle,
+  OnErrorMode,
+  LineEnding,
+  FileTransformation,
+} from './file_processing/file-processing.config';
+export { FileProcessingExecutor, CSV_MIME_TYPE, XLSX_MIME_TYPE, MAX_LISTED_REJECTS } from './file_processing/file-processing.executor';
+export type { FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
+export type {
+  FileProcessingOutput,
+  FileReadOutput,
+  FileReadAllSheetsOutput,
+  FileRowsOutput,
+  FileWriteOutput,
+  RejectedRow,
+  RejectedRows,
+} from './file_processing/file-processing.output';
+export {
+  FileFormatError,
+  FileRowError,
+  FileColumnNotFoundError,
+  FileSheetNotFoundError,
+  FileNotFoundError,
+} from './file_processing/file-processing.errors';
+export type { FileLocation } from './file_processing/file-processing.errors';

@@ -1,0 +1,270 @@
+/**
+ * file_processing benchmark (see bench/README.md, "File step"): MB/s and peak RSS of
+ * read → transform → write for a generated CSV and XLSX in S3, next to the bare parser reading
+ * the same object in the same run.
+ *
+ *   node bench/dist/file-processing.js            (after `pnpm --filter @vecron/bench build`)
+ *
+ * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
+ *
+ * Each measurement runs in its own child process (this file with a mode argument), so that its
+ * peak RSS (VmHWM) is its own. All children read the same objects from the local S3 endpoint.
+ */
+import { execFileSync } from 'child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import { PassThrough, Transform } from 'stream';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import pino from 'pino';
+import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
+import { MinioObjectStorage } from '@vecron/storage';
+import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
+
+const JOB = 'bench-file';
+const EXEC = 'e1';
+const DIR = `jobs/${JOB}/executions/${EXEC}`;
+const MB = 1024 * 1024;
+
+function storage(): MinioObjectStorage {
+  return new MinioObjectStorage({ endPoint: S3_HOST, port: S3_PORT, useSSL: false, accessKey: S3_KEY, secretKey: S3_KEY, bucket: S3_BUCKET });
+}
+
+/** Peak resident set size of this process so far (VmHWM), MB. */
+function peakRssMb(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+const NAMES = ['Nguyễn Văn Ấn', 'Trần Thị Bích', 'Lê Quốc Cường', 'Phạm Minh Đức', 'Hoàng Thị Ửng', 'Đặng Văn Giang', 'Vũ Thị Hằng'];
+const CITIES = ['Hà Nội', 'Thành phố Hồ Chí Minh', 'Đà Nẵng', 'Hải Phòng', 'Cần Thơ'];
+const STATUSES = ['paid', 'paid', 'paid', 'paid', 'void'];
+
+function csvRow(i: number): string {
+  const amount = `${(i * 7919) % 100_000_000}.${String(i % 100).padStart(2, '0')}`;
+  const day = String((i % 28) + 1).padStart(2, '0');
+  return `${i};VN${String(i * 31).padStart(12, '0')};${NAMES[i % NAMES.length]};${amount};VND;${STATUSES[i % STATUSES.length]};2024-03-${day};"Chuyển khoản ${CITIES[i % CITIES.length]}; mã ${i}"\r\n`;
+}
+const CSV_HEADER = 'id;account;Khách hàng;Số tiền;currency;status;value_date;description\r\n';
+
+async function generateCsv(key: string, bytes: number): Promise<{ rows: number; bytes: number }> {
+  let rows = 0;
+  let written = 0;
+  function* chunks(): Generator<Buffer> {
+    let buf = CSV_HEADER;
+    while (written < bytes) {
+      for (let k = 0; k < 5000; k++) buf += csvRow(++rows);
+      const b = Buffer.from(buf, 'utf8');
+      written += b.length;
+      buf = '';
+      yield b;
+    }
+  }
+  const { Readable } = await import('stream');
+  await storage().putStream(key, Readable.from(chunks(), { objectMode: false }), { contentType: 'text/csv' });
+  return { rows, bytes: written };
+}
+
+async function generateXlsx(key: string, bytes: number): Promise<{ rows: number; bytes: number }> {
+  let written = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      written += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const body = new PassThrough({ highWaterMark: MB });
+  counter.pipe(body);
+  const upload = storage().putStream(key, body);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: counter, useStyles: true, useSharedStrings: false });
+  const ws = wb.addWorksheet('Giao dịch');
+  ws.getColumn(4).numFmt = '#,##0.00';
+  ws.getColumn(7).numFmt = 'yyyy-mm-dd';
+  const header = ['id', 'account', 'Khách hàng', 'Số tiền', 'currency', 'status', 'value_date', 'description'];
+  for (let c = 1; c <= 12; c++) header.push(`extra_${c}`);
+  ws.addRow(header).commit();
+  let rows = 0;
+  // Compressed size trails what was committed: stop on the counted output, below Excel's row limit.
+  while (written < bytes && rows < 1_048_000) {
+    rows++;
+    const values: unknown[] = [
+      rows,
+      `VN${String(rows * 31).padStart(12, '0')}`,
+      NAMES[rows % NAMES.length],
+      ((rows * 7919) % 100_000_000) + (rows % 100) / 100,
+      'VND',
+      STATUSES[rows % STATUSES.length],
+      new Date(Date.UTC(2024, 2, (rows % 28) + 1)),
+      `Chuyển khoản ${CITIES[rows % CITIES.length]}; mã ${rows}`,
+    ];
+    for (let c = 1; c <= 12; c++) values.push(c % 3 === 0 ? `${rows.toString(36)}-${c}-${(rows * c) % 9973}` : (rows * c * 2654435761) % 1_000_003);
+    ws.addRow(values).commit();
+    if (rows % 64 === 0) {
+      // As the product's writer does: exceljs feeds deflate without backpressure.
+      const deflate = (ws as unknown as { stream?: { pipes?: NodeJS.WritableStream[] } }).stream?.pipes?.[0] as { writableNeedDrain?: boolean; once(e: string, f: () => void): void } | undefined;
+      if (deflate?.writableNeedDrain) await new Promise<void>((r) => deflate.once('drain', r));
+      else if (counter.writableNeedDrain) await new Promise((r) => counter.once('drain', r));
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+  ws.commit();
+  await wb.commit();
+  await upload;
+  return { rows, bytes: written };
+}
+
+// ---------------------------------------------------------------------------------------------
+// children
+
+async function childParseCsv(key: string): Promise<Record<string, number>> {
+  const started = Date.now();
+  const stream = await storage().getStream(key);
+  const parser = parse({ delimiter: ';', relax_column_count: true, info: true, bom: true });
+  stream.pipe(parser);
+  let records = 0;
+  for await (const _r of parser) records++;
+  return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+}
+
+async function childParseXlsx(key: string): Promise<Record<string, number>> {
+  const started = Date.now();
+  const stream = await storage().getStream(key);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
+  let records = 0;
+  for await (const ws of reader) {
+    for await (const row of ws) {
+      row.eachCell(() => undefined);
+      records++;
+    }
+  }
+  return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+}
+
+async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
+  const executor = new FileProcessingExecutor();
+  const s = storage();
+  const ctx = (stepId: string): StepRunContext => ({
+    jobId: JOB,
+    executionId: EXEC,
+    stepId,
+    signal: new AbortController().signal,
+    logger: pino({ level: 'warn' }),
+    storage: s,
+    attempt: 1,
+    addFile: () => undefined,
+  });
+  const started = Date.now();
+  const read = (await executor.execute(
+    validateStepConfig(executor, {
+      operation: 'read',
+      format,
+      source_path: key,
+      options: {
+        transformations: [
+          { type: 'column_mapping', from: 'Khách hàng', to: 'customer' },
+          { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+          { type: 'type_conversion', column: 'id', target_type: 'integer' },
+          { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
+          { type: 'filter', condition: "status == 'paid'" },
+          { type: 'select', columns: ['id', 'account', 'customer', 'amount', 'currency', 'value_date', 'description'] },
+        ],
+      },
+    }),
+    ctx('read'),
+  )) as FileReadOutput;
+  const readMs = Date.now() - started;
+  const write = (await executor.execute(
+    validateStepConfig(executor, {
+      operation: 'write',
+      format,
+      destination_path: format === 'csv' ? 'out.csv' : 'out.xlsx',
+      data_source: read,
+      options: format === 'csv' ? { delimiter: ';', line_ending: 'crlf' } : { column_formats: { amount: '#,##0.00' } },
+    }),
+    ctx('write'),
+  )) as FileWriteOutput;
+  const ms = Date.now() - started;
+  return { ms, read_ms: readMs, write_ms: ms - readMs, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+}
+
+function child(mode: string, ...args: string[]): Record<string, number> {
+  const out = execFileSync(process.execPath, [__filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+async function main(): Promise<void> {
+  const [mode, ...args] = process.argv.slice(2);
+  if (mode) {
+    const result =
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const sections = new Set((process.env.BENCH_FILE_SECTIONS ?? 'csv,xlsx').split(','));
+  const csvMb = Number(process.env.BENCH_FILE_CSV_MB ?? 1024);
+  const xlsxMb = Number(process.env.BENCH_FILE_XLSX_MB ?? 200);
+  const s = storage();
+  await s.ensureBucket();
+  const lines: string[] = [];
+  const print = (t: string): void => {
+    lines.push(t);
+    process.stdout.write(t + '\n');
+  };
+  print(`file_processing bench ${new Date().toISOString()} — ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
+  const rows: (string | number)[][] = [];
+  const results: Record<string, unknown> = {};
+  try {
+    for (const [name, enabled, mb] of [['csv', sections.has('csv'), csvMb], ['xlsx', sections.has('xlsx'), xlsxMb]] as const) {
+      if (!enabled) continue;
+      const key = `${DIR}/input/bench.${name}`;
+      const genStart = Date.now();
+      const gen = name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB);
+      print(`${name}: generated ${fmt(gen.bytes / MB, 1)} MB, ${fmt(gen.rows)} rows in ${fmt((Date.now() - genStart) / 1000, 1)} s`);
+      const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
+      print(`${name}: bare parser ${JSON.stringify(bare)}`);
+      const pipe = child('pipeline', name === 'csv' ? 'csv' : 'excel', key);
+      print(`${name}: pipeline ${JSON.stringify(pipe)}`);
+      const sizeMb = gen.bytes / MB;
+      const bareRate = sizeMb / (bare.ms! / 1000);
+      const pipeRate = sizeMb / (pipe.ms! / 1000);
+      const readRate = sizeMb / (pipe.read_ms! / 1000);
+      rows.push([`${name} ${fmt(sizeMb, 0)} MB, ${fmt(gen.rows)} rows`, 'bare parser', fmt(bareRate, 1), '-', fmt(bare.peak_rss_mb!, 0), fmt(bare.cpu_ms! / 1000, 1), '-']);
+      rows.push(['', 'read step (parse + transform + NDJSON spill)', fmt(readRate, 1), `${fmt((readRate / bareRate) * 100, 0)} %`, '-', '-', '-']);
+      rows.push([
+        '',
+        `read → transform → write (2 steps, ${name} out, ${fmt(pipe.rows!)} rows)`,
+        fmt(pipeRate, 1),
+        `${fmt((pipeRate / bareRate) * 100, 0)} %`,
+        fmt(pipe.peak_rss_mb!, 0),
+        fmt(pipe.cpu_ms! / 1000, 1),
+        `${fmt((bare.cpu_ms! / pipe.cpu_ms!) * 100, 0)} %`,
+      ]);
+      results[name] = { generated: gen, bare, pipeline: pipe, bare_mb_s: bareRate, read_mb_s: readRate, pipeline_mb_s: pipeRate };
+    }
+    print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'peak RSS MB', 'CPU s', 'bare CPU / pipeline CPU'], rows));
+  } finally {
+    // Remove every object of this bench (inputs, NDJSON spills, outputs).
+    await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);
+  }
+  const dir = path.join(BENCH_DIR, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'file-processing.txt'), lines.join('\n') + '\n');
+  writeFileSync(path.join(dir, 'file-processing.json'), JSON.stringify(results, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,325 @@
+import ExcelJS from 'exceljs';
+import type { FileEntry } from '@vecron/context';
+import { InMemoryObjectStorage } from '@vecron/storage';
+import { caught, runContext } from '../../test/support';
+import { StepAbortedError, StepError } from '../errors';
+import { readRows, type Row } from '../rows/row-data';
+import type { StepRunContext } from '../step-executor';
+import { validateStepConfig } from '../validate-step-config';
+import { FileProcessingExecutor } from './file-processing.executor';
+import type { FileReadAllSheetsOutput, FileReadOutput, FileWriteOutput } from './file-processing.output';
+
+const JOB = 'job-1';
+const EXEC = 'exec-1';
+const DIR = `jobs/${JOB}/executions/${EXEC}`;
+
+const executor = new FileProcessingExecutor();
+
+interface Harness {
+  storage: InMemoryObjectStorage;
+  files: FileEntry[];
+  run: StepRunContext;
+}
+
+function harness(overrides: Partial<StepRunContext> = {}): Harness {
+  const storage = new InMemoryObjectStorage({ readChunkSize: 7 });
+  const files: FileEntry[] = [];
+  const run = runContext({ storage, jobId: JOB, executionId: EXEC, stepId: 'read', addFile: (f) => void files.push(f), ...overrides });
+  return { storage, files, run };
+}
+
+async function exec<T>(h: Harness, raw: Record<string, unknown>): Promise<T> {
+  const config = validateStepConfig(executor, raw);
+  return (await executor.execute(config, h.run)) as T;
+}
+
+async function readCsv(h: Harness, content: Buffer | string, options: Record<string, unknown> = {}): Promise<FileReadOutput> {
+  await h.storage.put(`${DIR}/input/t.csv`, content);
+  return exec<FileReadOutput>(h, { operation: 'read', format: 'csv', source_path: 'input/t.csv', options });
+}
+
+async function allRows(h: Harness, source: unknown): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const r of readRows(source, { storage: h.storage, jobId: JOB, executionId: EXEC })) rows.push(r);
+  return rows;
+}
+
+describe('file_processing read csv', () => {
+  it('reads Windows line endings, a UTF-8 BOM, quoted newlines and Vietnamese text untouched', async () => {
+    const h = harness();
+    const text = '\uFEFFmã,tên khách hàng,ghi chú\r\n1,Nguyễn Văn Ấn,"dòng 1\r\ndòng 2"\r\n2,Trần Thị Bích,"có ""trích dẫn"", dấu phẩy"\r\n';
+    const out = await readCsv(h, Buffer.from(text, 'utf8'));
+    expect(out.columns).toEqual(['mã', 'tên khách hàng', 'ghi chú']);
+    expect(out.data).toEqual([
+      { mã: '1', 'tên khách hàng': 'Nguyễn Văn Ấn', 'ghi chú': 'dòng 1\r\ndòng 2' },
+      { mã: '2', 'tên khách hàng': 'Trần Thị Bích', 'ghi chú': 'có "trích dẫn", dấu phẩy' },
+    ]);
+    expect(out.row_count).toBe(2);
+    expect(out.rejected).toEqual({ count: 0, first: [] });
+  });
+
+  it.each([
+    ['utf-16le', (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')])],
+    ['utf-16be', (s: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(s, 'utf16le').swap16()])],
+  ])('reads %s with a BOM (chunks split mid-character)', async (_name, encode) => {
+    const h = harness();
+    const out = await readCsv(h, encode('tên;số tiền\nĐặng Thị Ửng;1.234,50\n'));
+    expect(out.columns).toEqual(['tên', 'số tiền']);
+    expect(out.data).toEqual([{ tên: 'Đặng Thị Ửng', 'số tiền': '1.234,50' }]);
+  });
+
+  it('reads windows-1258 when told', async () => {
+    const h = harness();
+    // "Ð" (0xD0) is Đ in windows-1258.
+    const out = await readCsv(h, Buffer.from([0x61, 0x0a, 0xd0, 0x0a]), { encoding: 'windows-1258' });
+    expect(out.data).toEqual([{ a: 'Đ' }]);
+  });
+
+  it.each([
+    [';', 'a;b;c\n1;2,5;x\n'],
+    ['\t', 'a\tb\tc\n1\t2;5\tx\n'],
+    ['|', 'a|b|c\n1|2,5|x\n'],
+    [',', 'a,b,c\n1,"2;5",x\n'],
+  ])('detects the delimiter %j from the first lines', async (delimiter, content) => {
+    const h = harness();
+    const out = await readCsv(h, content);
+    expect(out.columns).toEqual(['a', 'b', 'c']);
+    expect(out.data![0]!.a).toBe('1');
+    expect(out.data![0]!.c).toBe('x');
+    expect(delimiter).toBeDefined();
+  });
+
+  it('without a header names columns column_N or uses options.columns; skips empty lines', async () => {
+    const h = harness();
+    expect((await readCsv(h, '1,x\n\n2,y\n', { has_header: false })).data).toEqual([
+      { column_1: '1', column_2: 'x' },
+      { column_1: '2', column_2: 'y' },
+    ]);
+    expect((await readCsv(h, '1,x\n', { has_header: false, columns: ['id', 'name'] })).data).toEqual([{ id: '1', name: 'x' }]);
+  });
+
+  it('an unterminated quote fails naming the file, line and reason', async () => {
+    const h = harness();
+    const err = (await caught(() => readCsv(h, 'a,b\n1,x\n2,"open\n3,z\n'))) as StepError;
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.code).toBe('FILE_FORMAT_INVALID');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(`${DIR}/input/t.csv`);
+    expect(err.message).toContain('unterminated quote');
+    expect(err.message).toMatch(/line \d+/);
+  });
+
+  it('a row with the wrong column count fails with its row, line and counts; on_error skip lists it', async () => {
+    const h = harness();
+    const content = 'a,b\n1,x\n2,y,extra\n3,z\n';
+    const err = (await caught(() => readCsv(h, content))) as StepError;
+    expect(err.code).toBe('FILE_ROW_INVALID');
+    expect(err.message).toBe(`${DIR}/input/t.csv row 2 (line 3): has 3 fields, expected 2 (the header's count)`);
+    const out = await readCsv(h, content, { on_error: 'skip' });
+    expect(out.data).toEqual([
+      { a: '1', b: 'x' },
+      { a: '3', b: 'z' },
+    ]);
+    expect(out.rows_read).toBe(3);
+    expect(out.rejected).toEqual({ count: 1, first: [{ row: 2, line: 3, reason: "has 3 fields, expected 2 (the header's count)" }] });
+  });
+
+  it('applies mapping, decimal (exact), integer, date and filter as the rows stream', async () => {
+    const h = harness();
+    const content = 'Mã GD;Số tiền;Ngày;Trạng thái\n1;0,10;31/01/2024;paid\n2;0,20;01/02/2024;void\n3;1.234.567,05;29/02/2024;paid\n';
+    const out = await readCsv(h, content, {
+      transformations: [
+        { type: 'column_mapping', from: 'Mã GD', to: 'id' },
+        { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+        { type: 'rename_all', style: 'snake_case' },
+        { type: 'type_conversion', column: 'id', target_type: 'integer' },
+        { type: 'type_conversion', column: 'amount', target_type: 'decimal', decimal_separator: ',', thousands_separator: '.' },
+        { type: 'type_conversion', column: 'ngày', target_type: 'date', format: 'DD/MM/YYYY' },
+        { type: 'filter', condition: "['trạng_thái'] == 'paid' && id >= 1" },
+        { type: 'select', columns: ['id', 'amount', 'ngày'] },
+      ],
+    });
+    expect(out.columns).toEqual(['id', 'amount', 'ngày']);
+    expect(out.data).toEqual([
+      { id: 1, amount: '0.10', ngày: '2024-01-31' },
+      { id: 3, amount: '1234567.05', ngày: '2024-02-29' },
+    ]);
+    expect(out.rows_read).toBe(3);
+  });
+
+  it('a value that does not convert fails with row, column and value; skip counts and lists the first 100', async () => {
+    const h = harness();
+    const lines = ['id,amount'];
+    for (let i = 1; i <= 150; i++) lines.push(`${i},${i % 2 === 0 ? 'n/a' : '12.5'}`);
+    const content = lines.join('\n');
+    const options = { transformations: [{ type: 'type_conversion', column: 'amount', target_type: 'decimal' }] };
+    const err = (await caught(() => readCsv(h, content, options))) as StepError;
+    expect(err.message).toBe(`${DIR}/input/t.csv row 2 (line 3) column "amount" value "n/a": is not a number (decimal)`);
+    expect(err.details).toMatchObject({ row: 2, line: 3, column: 'amount', value: '"n/a"' });
+    const out = await readCsv(h, content, { ...options, on_error: 'skip' });
+    expect(out.row_count).toBe(75);
+    expect(out.rejected.count).toBe(75);
+    expect(out.rejected.first).toHaveLength(75);
+    expect(out.rejected.first[0]).toEqual({ row: 2, line: 3, column: 'amount', value: '"n/a"', reason: 'is not a number (decimal)' });
+  });
+
+  it('a transformation naming a missing column fails before any row', async () => {
+    const h = harness();
+    const err = (await caught(() => readCsv(h, 'a,b\n1,2\n', { transformations: [{ type: 'column_mapping', from: 'x', to: 'y' }] }))) as StepError;
+    expect(err.code).toBe('FILE_COLUMN_NOT_FOUND');
+    expect(err.message).toContain('"x"');
+    expect(err.message).toContain('"a", "b"');
+  });
+
+  it('beyond the inline limit writes NDJSON and returns {data_ref, preview}; the rows read back the same', async () => {
+    const h = harness();
+    const lines = ['n,text'];
+    for (let i = 0; i < 60; i++) lines.push(`${i},Ngô ${i}`);
+    const out = await readCsv(h, lines.join('\n'), { inline_limit: { max_rows: 10 } });
+    expect(out.data).toBeUndefined();
+    expect(out.data_ref).toBe(`${DIR}/output/read-data.ndjson`);
+    expect(out.row_count).toBe(60);
+    expect(out.preview).toHaveLength(20);
+    const rows = await allRows(h, { data_ref: out.data_ref });
+    expect(rows).toHaveLength(60);
+    expect(rows[59]).toEqual({ n: '59', text: 'Ngô 59' });
+  });
+
+  it('a missing file is FILE_NOT_FOUND; another job’s key is refused', async () => {
+    const h = harness();
+    const missing = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_path: 'input/none.csv' }))) as StepError;
+    expect(missing.code).toBe('FILE_NOT_FOUND');
+    expect(missing.message).toContain(`${DIR}/input/none.csv`);
+    const other = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_path: 'jobs/other/x.csv' }))) as StepError;
+    expect(other.code).toBe('FILE_PATH_INVALID');
+  });
+
+  it('a failing read leaves no partial NDJSON behind', async () => {
+    const h = harness();
+    const lines = ['a'];
+    for (let i = 0; i < 30; i++) lines.push(String(i));
+    lines.push('"unterminated');
+    await caught(() => readCsv(h, lines.join('\n'), { inline_limit: { max_rows: 5 } }));
+    expect(await h.storage.list(`${DIR}/output/`)).toEqual([]);
+  });
+
+  it('rejects with StepAbortedError when the job signal aborts', async () => {
+    const controller = new AbortController();
+    const h = harness({ signal: controller.signal });
+    controller.abort('cancelled');
+    expect(await caught(() => readCsv(h, 'a\n1\n'))).toBeInstanceOf(StepAbortedError);
+  });
+});
+
+describe('file_processing write', () => {
+  const rows = [
+    { id: 1, name: 'Phạm Minh Đức', amount: '1234.50', when: '2024-03-01', ok: true, note: null },
+    { id: 2, name: 'Lê, "Quốc"', amount: '0.30', when: '2024-03-02T10:20:30', ok: false, note: 'x\ny' },
+  ];
+
+  it('writes a CSV to the output folder, registers the file and returns {files, row_count}', async () => {
+    const h = harness();
+    const out = await exec<FileWriteOutput>(h, {
+      operation: 'write',
+      format: 'csv',
+      destination_path: 'reports/day.csv',
+      data_source: rows,
+      options: { line_ending: 'crlf', bom: true, columns: ['id', 'name', 'amount', 'ok', 'note'] },
+    });
+    const key = `${DIR}/output/reports/day.csv`;
+    const body = await h.storage.get(key);
+    expect(body.toString('utf8')).toBe('\uFEFFid,name,amount,ok,note\r\n1,Phạm Minh Đức,1234.50,true,\r\n2,"Lê, ""Quốc""",0.30,false,"x\ny"\r\n');
+    expect(out.row_count).toBe(2);
+    expect(out.files).toEqual([{ path: key, filename: 'day.csv', size: body.length, mime_type: 'text/csv', row_count: 2, created_at: expect.any(String) }]);
+    expect(h.files).toEqual(out.files);
+  });
+
+  it('writes an XLSX that exceljs reads back: header, numbers from formatted decimal strings, dates, text', async () => {
+    const h = harness();
+    const out = await exec<FileWriteOutput>(h, {
+      operation: 'write',
+      format: 'excel',
+      destination_path: 'r.xlsx',
+      data_source: { data: rows, columns: ['id', 'name', 'amount', 'when', 'ok'] },
+      options: { sheet_name: 'Báo cáo', column_formats: { amount: '#,##0.00', when: 'yyyy-mm-dd hh:mm:ss' } },
+    });
+    expect(out.files[0]!.mime_type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await h.storage.get(`${DIR}/output/r.xlsx`)) as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('Báo cáo')!;
+    expect(ws.getRow(1).values).toEqual([undefined, 'id', 'name', 'amount', 'when', 'ok']);
+    expect(ws.getCell('B2').value).toBe('Phạm Minh Đức');
+    expect(ws.getCell('C2').value).toBe(1234.5);
+    expect(ws.getCell('C2').numFmt).toBe('#,##0.00');
+    expect(ws.getCell('C3').value).toBe(0.3);
+    expect((ws.getCell('D3').value as Date).toISOString()).toBe('2024-03-02T10:20:30.000Z');
+    expect(ws.getCell('E3').value).toBe(false);
+    expect(ws.rowCount).toBe(3);
+  });
+
+  it('round trip: an XLSX it wrote reads back with the same rows', async () => {
+    const h = harness();
+    await exec(h, { operation: 'write', format: 'excel', destination_path: 'a.xlsx', data_source: rows });
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_path: 'output/a.xlsx' });
+    expect(out.sheet).toBe('Sheet1');
+    expect(out.columns).toEqual(['id', 'name', 'amount', 'when', 'ok', 'note']);
+    expect(out.data).toEqual(rows.map((r) => ({ ...r })));
+  });
+
+  it('streams rows from a data_ref (a read output beyond the limit)', async () => {
+    const h = harness();
+    const lines = ['n,v'];
+    for (let i = 0; i < 50; i++) lines.push(`${i},${i * 2}`);
+    const read = await readCsv(h, lines.join('\n'), { inline_limit: { max_rows: 5 } });
+    expect(read.data_ref).toBeDefined();
+    const out = await exec<FileWriteOutput>(h, { operation: 'write', format: 'csv', destination_path: 'copy.csv', data_source: read });
+    expect(out.row_count).toBe(50);
+    const text = (await h.storage.get(`${DIR}/output/copy.csv`)).toString();
+    expect(text.split('\n')[0]).toBe('n,v');
+    expect(text.split('\n')[50]).toBe('49,98');
+  });
+
+  it('a failing source leaves no file and registers nothing', async () => {
+    const h = harness();
+    const err = (await caught(() =>
+      exec(h, { operation: 'write', format: 'excel', destination_path: 'bad.xlsx', data_source: [{ a: 1 }, { a: 2 }, 'not a row'] }),
+    )) as StepError;
+    expect(err.message).toContain('row 3');
+    expect(await h.storage.exists(`${DIR}/output/bad.xlsx`)).toBe(false);
+    expect(h.files).toEqual([]);
+  });
+});
+
+describe('file_processing read excel', () => {
+  async function workbook(h: Harness, build: (wb: ExcelJS.Workbook) => void): Promise<void> {
+    const wb = new ExcelJS.Workbook();
+    build(wb);
+    await h.storage.put(`${DIR}/input/w.xlsx`, Buffer.from(await wb.xlsx.writeBuffer()));
+  }
+
+  it('picks a sheet by name or index, or reads all sheets; a missing sheet names the ones there are', async () => {
+    const h = harness();
+    await workbook(h, (wb) => {
+      wb.addWorksheet('Một').addRows([['a'], [1]]);
+      wb.addWorksheet('Hai').addRows([['b'], [2], [3]]);
+    });
+    const base = { operation: 'read', format: 'excel', source_path: 'input/w.xlsx' };
+    expect((await exec<FileReadOutput>(h, { ...base, options: { sheet_name: 'Hai' } })).data).toEqual([{ b: 2 }, { b: 3 }]);
+    expect((await exec<FileReadOutput>(h, { ...base, options: { sheet_index: 0 } })).data).toEqual([{ a: 1 }]);
+    const all = await exec<FileReadAllSheetsOutput>(h, { ...base, options: { all_sheets: true } });
+    expect(Object.keys(all.sheets)).toEqual(['Một', 'Hai']);
+    expect(all.sheets['Hai']!.data).toEqual([{ b: 2 }, { b: 3 }]);
+    expect(all.row_count).toBe(3);
+    const err = (await caught(() => exec(h, { ...base, options: { sheet_name: 'Ba' } }))) as StepError;
+    expect(err.code).toBe('FILE_SHEET_NOT_FOUND');
+    expect(err.message).toBe(`${DIR}/input/w.xlsx: no sheet "Ba" (sheets: "Một", "Hai")`);
+  });
+
+  it('a file that is not an XLSX fails naming the file and the reason', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/input/w.xlsx`, 'a,b\n1,2\n');
+    const err = (await caught(() => exec(h, { operation: 'read', format: 'excel', source_path: 'input/w.xlsx' }))) as StepError;
+    expect(err.code).toBe('FILE_FORMAT_INVALID');
+    expect(err.message).toBe(`${DIR}/input/w.xlsx: not an XLSX file: it is not a ZIP archive (an XLSX is one)`);
+  });
+});

@@ -1,0 +1,335 @@
+import { PassThrough, Transform, type Readable } from 'stream';
+import type { FileEntry } from '@vecron/context';
+import { executionFileKey, executionOutputKey, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
+import { StepAbortedError, StepTimeoutError, UnrecoverableStepError } from '../errors';
+import { DEFAULT_ROW_LIMITS, readRows, RowCollector, type RowLimits } from '../rows/row-data';
+import type { StepExecutor, StepRunContext } from '../step-executor';
+import { openCsv } from './csv.reader';
+import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
+import { FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
+import type {
+  FileProcessingOutput,
+  FileReadAllSheetsOutput,
+  FileReadOutput,
+  FileRowsOutput,
+  FileWriteOutput,
+  RejectedRow,
+} from './file-processing.output';
+import { createCsvWriter } from './csv.writer';
+import type { FileWriter } from './file-writer';
+import { createXlsxWriter } from './xlsx.writer';
+import { RowTransformer } from './row-transformer';
+import { readXlsxSheets } from './xlsx.reader';
+
+export const CSV_MIME_TYPE = 'text/csv';
+export const XLSX_MIME_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** Rejected rows listed in the output (all are counted). */
+export const MAX_LISTED_REJECTS = 100;
+/** Rows between two checks of the abort signal. */
+const ABORT_CHECK_EVERY = 1024;
+
+export interface FileProcessingExecutorOptions {
+  /** Default inline limits of a read's output (a step's `options.inline_limit` overrides them). */
+  inlineLimits?: Partial<RowLimits>;
+}
+
+/** A source of rows: the values of each record in order, with the position they come from. */
+interface RecordSource {
+  records: AsyncIterable<{ values: unknown[]; line: number }>;
+  /** CSV: a record must have exactly as many fields as the header. */
+  strictWidth: boolean;
+  sheet?: string;
+}
+
+/**
+ * The `file_processing` step: reads a CSV or XLSX from object storage into rows (transformed as
+ * they stream; inline up to a limit, beyond it an NDJSON `data_ref`), or writes rows to a CSV or
+ * XLSX in the execution's output folder (streamed upload, registered with `run.addFile`).
+ * Memory stays flat whatever the file size.
+ */
+export class FileProcessingExecutor implements StepExecutor<FileProcessingStepConfig, FileProcessingOutput> {
+  readonly type = 'file_processing';
+  readonly configClass = FileProcessingStepConfig;
+  private readonly inlineLimits: RowLimits;
+
+  constructor(options: FileProcessingExecutorOptions = {}) {
+    this.inlineLimits = { ...DEFAULT_ROW_LIMITS, ...options.inlineLimits };
+  }
+
+  async execute(config: FileProcessingStepConfig, run: StepRunContext): Promise<FileProcessingOutput> {
+    if (run.signal.aborted) throw new StepAbortedError(run.signal.reason);
+    const timeout = AbortSignal.timeout(config.timeout_seconds * 1000);
+    const signal = AbortSignal.any([run.signal, timeout]);
+    try {
+      return config.operation === 'read' ? await this.read(config, run, signal) : await this.write(config, run, signal);
+    } catch (err) {
+      if (run.signal.aborted) throw new StepAbortedError(run.signal.reason, { cause: err });
+      if (timeout.aborted) throw new StepTimeoutError(config.timeout_seconds, { cause: err });
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // read
+
+  private async read(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileReadOutput | FileReadAllSheetsOutput> {
+    const options: FileProcessingOptions = config.options ?? {};
+    const key = fileKey(run, config.source_path as string);
+    const source = await openObject(run.storage, key);
+    const limits: RowLimits = {
+      maxRows: options.inline_limit?.max_rows ?? this.inlineLimits.maxRows,
+      maxBytes: options.inline_limit?.max_bytes ?? this.inlineLimits.maxBytes,
+    };
+    const started = Date.now();
+    if (config.format === 'csv') {
+      const csv = await openCsv(source, {
+        file: key,
+        delimiter: options.delimiter ?? 'auto',
+        quote: options.quote ?? '"',
+        escape: options.escape ?? '"',
+        encoding: options.encoding ?? 'auto',
+        skipEmptyLines: options.skip_empty_lines ?? true,
+        trim: options.trim ?? false,
+        signal,
+      });
+      const output = await this.collect(key, { records: csv.records, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      run.logger.info(
+        { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
+        'file_processing read csv',
+      );
+      return output;
+    }
+
+    const seen: string[] = [];
+    const wanted = options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`;
+    const all: FileReadAllSheetsOutput = { sheets: {}, row_count: 0 };
+    for await (const sheet of readXlsxSheets(source, key)) {
+      seen.push(sheet.name);
+      if (options.all_sheets) {
+        const rows = await this.collect(key, { records: sheet.rows(), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`));
+        all.sheets[sheet.name] = rows;
+        all.row_count += rows.row_count;
+        continue;
+      }
+      const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
+      if (!match) continue;
+      const output: FileReadOutput = await this.collect(key, { records: sheet.rows(), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      output.sheet = sheet.name;
+      run.logger.info({ file: key, sheet: sheet.name, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read xlsx');
+      return output;
+    }
+    if (options.all_sheets) {
+      if (seen.length === 0) throw new FileFormatError({ file: key }, 'the workbook has no worksheet');
+      return all;
+    }
+    throw new FileSheetNotFoundError(key, wanted, seen);
+  }
+
+  /** Header, width check, transformations and on_error over one stream of records; rows go to a RowCollector. */
+  private async collect(
+    file: string,
+    source: RecordSource,
+    options: FileProcessingOptions,
+    limits: RowLimits,
+    run: StepRunContext,
+    signal: AbortSignal,
+    spillKey: string,
+  ): Promise<FileRowsOutput> {
+    const hasHeader = options.has_header ?? true;
+    const skipErrors = options.on_error === 'skip';
+    const skipEmpty = options.skip_empty_lines ?? true;
+    const where = { file, ...(source.sheet !== undefined ? { sheet: source.sheet } : {}) };
+    const collector = new RowCollector({ storage: run.storage, key: spillKey, limits });
+    const rejected: RejectedRow[] = [];
+    let rejectedCount = 0;
+    let rowsRead = 0;
+    let columns: string[] | undefined;
+    let transformer: RowTransformer | undefined;
+    const setColumns = (names: string[]): void => {
+      columns = uniqueColumnNames(names);
+      transformer = new RowTransformer(options.transformations ?? [], columns, where);
+    };
+    if (!hasHeader && options.columns) setColumns(options.columns);
+    try {
+      for await (const record of source.records) {
+        if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
+        if (columns === undefined) {
+          if (hasHeader) {
+            setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
+            continue;
+          }
+          setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+        }
+        rowsRead++;
+        if (rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+        const position = { row: rowsRead, line: record.line };
+        try {
+          const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
+          const row = (transformer as RowTransformer).transform(values, position);
+          if (row !== null) await collector.add(row);
+        } catch (err) {
+          if (!(err instanceof FileRowError) || !skipErrors) throw err;
+          rejectedCount++;
+          if (rejected.length < MAX_LISTED_REJECTS) rejected.push(rejectOf(err));
+        }
+      }
+      if (signal.aborted) throw new StepAbortedError(signal.reason);
+      const result = await collector.finish();
+      const outColumns = transformer?.columns ?? [];
+      const base = { row_count: result.row_count, rows_read: rowsRead, columns: outColumns, rejected: { count: rejectedCount, first: rejected } };
+      if (rejectedCount > 0) run.logger.warn({ file, sheet: source.sheet, rejected: rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
+      return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
+    } catch (err) {
+      await collector.abort();
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // write
+
+  private async write(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileWriteOutput> {
+    const options: FileProcessingOptions = config.options ?? {};
+    const destination = config.destination_path as string;
+    const key = outputKey(run, destination);
+    const filename = destination.split('/').pop() as string;
+    const source = rowSource(config.data_source);
+    const rows = readRows(source.rows, { storage: run.storage, jobId: run.jobId, executionId: run.executionId })[Symbol.asyncIterator]();
+
+    // Columns: the option, else the source's columns, else the keys of the first row.
+    let first = await rows.next();
+    const inputColumns = options.columns ?? source.columns ?? (first.done ? [] : Object.keys(first.value));
+    const transformer = new RowTransformer(options.transformations ?? [], inputColumns, { file: key });
+    const columns = transformer.columns;
+
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    counter.pipe(body);
+    const mimeType = config.format === 'csv' ? CSV_MIME_TYPE : XLSX_MIME_TYPE;
+    const upload = run.storage.putStream(key, body, { contentType: mimeType });
+    upload.catch((err: unknown) => counter.destroy(err instanceof Error ? err : new Error(String(err))));
+    const header = options.has_header ?? true;
+    const writer: FileWriter =
+      config.format === 'csv'
+        ? createCsvWriter(counter, {
+            delimiter: options.delimiter === undefined || options.delimiter === 'auto' ? ',' : options.delimiter,
+            header,
+            columns,
+            lineEnding: options.line_ending ?? 'lf',
+            bom: options.bom ?? false,
+          })
+        : createXlsxWriter(counter, { sheetName: options.sheet_name ?? 'Sheet1', header, columns, columnFormats: options.column_formats ?? {} });
+
+    let rowCount = 0;
+    let n = 0;
+    try {
+      while (!first.done) {
+        n++;
+        if (n % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+        const row = first.value;
+        const values = inputColumns.map((c) => row[c]);
+        const out = transformer.transform(values, { row: n });
+        if (out !== null) {
+          await writer.write(columns.map((c) => out[c]));
+          rowCount++;
+        }
+        first = await rows.next();
+      }
+      if (signal.aborted) throw new StepAbortedError(signal.reason);
+      await writer.end();
+      await upload;
+    } catch (err) {
+      await rows.return?.(undefined);
+      counter.destroy();
+      body.destroy(err instanceof Error ? err : new Error(String(err)));
+      await upload.catch(() => undefined);
+      await run.storage.delete(key).catch(() => undefined);
+      throw err;
+    }
+    const entry: FileEntry = { path: key, filename, size, mime_type: mimeType, row_count: rowCount, created_at: new Date().toISOString() };
+    run.addFile(entry);
+    run.logger.info({ file: key, rows: rowCount, size }, 'file_processing wrote file');
+    return { files: [entry], row_count: rowCount };
+  }
+}
+
+function fileKey(run: StepRunContext, path: string): string {
+  try {
+    return executionFileKey(run.jobId, run.executionId, path);
+  } catch (err) {
+    throw new UnrecoverableStepError(`source_path ${JSON.stringify(path)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
+  }
+}
+
+function outputKey(run: StepRunContext, filename: string): string {
+  try {
+    return executionOutputKey(run.jobId, run.executionId, filename);
+  } catch (err) {
+    throw new UnrecoverableStepError(`destination_path ${JSON.stringify(filename)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
+  }
+}
+
+async function openObject(storage: ObjectStorage, key: string): Promise<Readable> {
+  try {
+    return await storage.getStream(key);
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) throw new FileNotFoundError(key);
+    throw err;
+  }
+}
+
+/** `data_source` → what readRows takes, and the columns the source declares (a read output's `columns`). */
+function rowSource(value: unknown): { rows: unknown; columns?: string[] } {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const v = value as { data?: unknown; columns?: unknown };
+    const columns = Array.isArray(v.columns) && v.columns.every((c) => typeof c === 'string') ? (v.columns as string[]) : undefined;
+    if (Array.isArray(v.data)) return { rows: v.data, ...(columns ? { columns } : {}) };
+    return { rows: value, ...(columns ? { columns } : {}) };
+  }
+  return { rows: value };
+}
+
+/** Pads a short XLSX row with nulls; refuses a CSV record of the wrong width, or XLSX values beyond the header. */
+function fitWidth(values: unknown[], width: number, strict: boolean, location: { file: string; sheet?: string; row: number; line: number }): unknown[] {
+  if (values.length === width) return values;
+  if (strict) {
+    throw new FileRowError(location, `has ${values.length} field${values.length === 1 ? '' : 's'}, expected ${width} (the header's count)`);
+  }
+  if (values.length < width) {
+    for (let i = values.length; i < width; i++) values.push(null);
+    return values;
+  }
+  const extra = values.slice(width).findIndex((v) => v !== null && v !== '');
+  if (extra >= 0) {
+    throw new FileRowError({ ...location, value: values[width + extra] }, `has a value in column ${width + extra + 1}, beyond the ${width} columns of the header`);
+  }
+  return values.slice(0, width);
+}
+
+/** Empty names become `column_N`; repeated names get `_2`, `_3`, … */
+function uniqueColumnNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((raw, i) => {
+    const base = raw === '' ? `column_${i + 1}` : raw;
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  });
+}
+
+function rejectOf(err: FileRowError): RejectedRow {
+  const { location } = err;
+  const reject: RejectedRow = { row: location.row ?? 0, reason: err.reason };
+  if (location.line !== undefined) reject.line = location.line;
+  if (location.sheet !== undefined) reject.sheet = location.sheet;
+  if (location.column !== undefined) reject.column = location.column;
+  if (location.value !== undefined) reject.value = quoteValue(location.value);
+  return reject;
+}

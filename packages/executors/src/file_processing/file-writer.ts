@@ -1,0 +1,37 @@
+import type { Writable } from 'stream';
+
+/** A row to write: values in column order. */
+export type RowValues = unknown[];
+
+/** Writes rows one at a time into a byte stream; `end` finishes the file. Both wait on backpressure. */
+export interface FileWriter {
+  write(values: RowValues): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Resolves once `stream` can take more; rejects if it closes or fails first. */
+export function waitForDrain(stream: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      stream.off('error', onError);
+    };
+    const onDrain = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(stream.errored ?? new Error('output stream closed'));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+    stream.on('error', onError);
+  });
+}
+
