@@ -1,8 +1,10 @@
 import type { AnyStepExecutor } from './executor-registry';
 import { HttpExecutor, type HttpExecutorOptions } from './http/http.executor';
+import { SftpExecutor, type SftpExecutorOptions } from './sftp/sftp.executor';
 
 export interface BuiltInExecutorsOptions {
   http?: HttpExecutorOptions;
+  sftp?: SftpExecutorOptions;
 }
 
 /**
@@ -12,5 +14,6 @@ export interface BuiltInExecutorsOptions {
 export function createBuiltInExecutors(options: BuiltInExecutorsOptions = {}): AnyStepExecutor[] {
   return [
     new HttpExecutor(options.http),
+    new SftpExecutor(options.sftp),
   ];
 }

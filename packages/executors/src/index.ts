@@ -35,3 +35,29 @@ export { OAuth2TokenCache } from './http/oauth2-token-cache';
 export type { OAuth2TokenCacheOptions, OAuth2CacheKeyParts } from './http/oauth2-token-cache';
 export { DEFAULT_ROW_LIMITS, NDJSON_MIME_TYPE, ROW_PREVIEW_SIZE, RowCollector, isRowSource, readRows, rowRefKey } from './rows/row-data';
 export type { CollectedRows, ReadRowsOptions, Row, RowCollectorOptions, RowLimits, RowRef } from './rows/row-data';
+export {
+  SftpStepConfig,
+  SftpAuthConfigBase,
+  SftpPasswordAuthConfig,
+  SftpKeyAuthConfig,
+  SftpOptionsConfig,
+  SFTP_OPERATIONS,
+  SFTP_AUTH_TYPES,
+  DEFAULT_SFTP_PORT,
+  DEFAULT_SFTP_TIMEOUT_SECONDS,
+} from './sftp/sftp.config';
+export type { SftpOperation, SftpAuthType, SftpAuthConfig } from './sftp/sftp.config';
+export { SftpExecutor } from './sftp/sftp.executor';
+export type { SftpExecutorOptions, SftpStepOutput, SftpFileResult } from './sftp/sftp.executor';
+export {
+  SftpConnectionError,
+  SftpAuthError,
+  SftpPrivateKeyError,
+  SftpHostKeyError,
+  SftpFileNotFoundError,
+  SftpPermissionError,
+  SftpTransferError,
+  SftpKnownHostsError,
+} from './sftp/sftp.errors';
+export { parseKnownHosts, sha256Fingerprint, hexDigestToFingerprint, knownHostsName } from './sftp/known-hosts';
+export type { KnownHostEntry } from './sftp/known-hosts';
