@@ -1,5 +1,4 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { minimatch } from 'minimatch';
 
 /**
  * OpenSSH known_hosts files (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"):
@@ -108,8 +107,8 @@ export function entryMatchesHost(entry: KnownHostEntry, host: string, port: numb
   for (const pattern of entry.patterns) {
     const negated = pattern.startsWith('!');
     const p = (negated ? pattern.slice(1) : pattern).toLowerCase();
-    // `*`/`?` wildcards only (ssh's match_pattern); a plain host pattern only matches port 22.
-    if (minimatch(name, p, { nobrace: true, noext: true, noglobstar: true, nocomment: true, nonegate: true, dot: true })) {
+    // A plain host pattern only matches port 22; `[host]:port` names the others.
+    if (sshPatternMatches(name, p)) {
       if (negated) return false;
       matched = true;
     }
@@ -120,4 +119,13 @@ export function entryMatchesHost(entry: KnownHostEntry, host: string, port: numb
 /** The entries of `entries` for host:port (revoked and cert-authority entries included, with their marker). */
 export function entriesForHost(entries: readonly KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
   return entries.filter((e) => entryMatchesHost(e, host, port));
+}
+
+/**
+ * OpenSSH's match_pattern(): `*` any characters, `?` exactly one, everything else literal
+ * (`[` and `]` included: they delimit `[host]:port`).
+ */
+export function sshPatternMatches(name: string, pattern: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(name);
 }

@@ -112,7 +112,8 @@ export class SftpSession {
     const policy = options.hostKeyPolicy;
     if (policy) {
       const preferred = preferredHostKeyAlgorithms(policy, options.host, options.port);
-      if (preferred.length > 0) algorithms.serverHostKey = { prepend: preferred, append: [], remove: [] } as unknown as Algorithms['serverHostKey'];
+      // ssh2 applies the keys in order: remove, then prepend, moves them to the front of its defaults.
+      if (preferred.length > 0) algorithms.serverHostKey = { remove: preferred, prepend: preferred, append: [] } as unknown as Algorithms['serverHostKey'];
     }
     const config: ConnectConfig = {
       sock: socket,
