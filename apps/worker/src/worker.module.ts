@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { databaseOptions, queueOptions, storageOptions } from '@vecron/config';
 import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
-import { ExecutorsModule } from '@vecron/executors';
+import { ExecutorsModule, createBuiltInExecutors } from '@vecron/executors';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
 import { WORKER_CONFIG, type WorkerEnv } from './config/worker.env';
@@ -35,7 +35,7 @@ export class WorkerModule {
           inject: [WORKER_CONFIG],
           useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
-        ExecutorsModule.forRoot(),
+        ExecutorsModule.forRoot({ executors: createBuiltInExecutors({ sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS } }) }),
       ],
       providers: [SensitiveKeysCheck, ExecutionRunner, ExecutionProcessor],
       exports: [ExecutionRunner],
