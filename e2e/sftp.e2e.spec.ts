@@ -3,7 +3,7 @@ import { listRemote, readRemote, remoteFolder, SFTP_KEY, SFTP_KEY_USER, SFTP_KNO
 import type { Execution } from './support/api-client';
 import { TestSystem } from './support/system';
 
-jest.setTimeout(120_000);
+jest.setTimeout(150_000);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form JSON under test
 
@@ -34,7 +34,7 @@ describe('sftp end to end: a job downloads TXN_*.csv from the sshd and uploads a
     waitFor(async () => {
       const e = await sys.client.ok<Execution>('GET', `/api/executions/${id}`);
       return ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'].includes(e.status) ? e : null;
-    }, 60_000, `execution ${status}`);
+    }, 90_000, `execution ${status}`);
 
   it('downloads the matching files into the execution folder, registers them, and uploads one back under a new name', async () => {
     const dir = remoteFolder('pipeline');
@@ -66,7 +66,7 @@ describe('sftp end to end: a job downloads TXN_*.csv from the sshd and uploads a
     const downloads = ctx.steps.fetch.output.files as Json[];
     expect(downloads.map((f) => f.filename)).toEqual(['TXN_20261129.csv', 'TXN_20261130.csv']);
     const prefix = `jobs/${job.id}/executions/${e.id}/sftp/downloads/`;
-    expect(downloads[0]).toMatchObject({ path: `${prefix}TXN_20261129.csv`, remote_path: `${dir}/exports/transactions/TXN_20261129.csv`, size: 27 });
+    expect(downloads[0]).toMatchObject({ path: `${prefix}TXN_20261129.csv`, remote_path: `${dir}/exports/transactions/TXN_20261129.csv`, size: 26 });
     // Every downloaded file is in the context's files, and in object storage.
     expect((ctx.files as Json[]).map((f) => [f.path, f.mime_type])).toEqual([
       [`${prefix}TXN_20261129.csv`, 'text/csv'],
@@ -98,6 +98,6 @@ describe('sftp end to end: a job downloads TXN_*.csv from the sshd and uploads a
     expect(e.error!.message).toContain('authentication failed');
     expect(JSON.stringify(e)).not.toContain('wrong-password');
     const ctx = await sys.client.ok<Json>('GET', `/api/executions/${e.id}/context`);
-    expect(ctx.steps.fetch.error.code).toBe('SFTP_AUTH_FAILED');
+    expect(ctx.steps.fetch.error).toMatchObject({ type: 'SftpAuthError', retryable: false });
   });
 });
