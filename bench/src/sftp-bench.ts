@@ -20,6 +20,7 @@ interface Run {
   ms: number;
   bytes: number;
   peak_rss_mb?: number;
+  rss_before_mb?: number;
   sha256?: string;
   path?: string;
 }
@@ -74,9 +75,15 @@ async function main(): Promise<void> {
   const s3UpSha = execFileSync('sha256sum', [path.join(dir, 'up-s3.bin')], { encoding: 'utf8' }).split(' ')[0]!;
   if (s3UpSha !== sourceSha) throw new Error('S3 round trip hash differs');
 
-  const rows = runs.map((r) => [r.label, fmt(r.ms), fmt(mbps(r), 1), r.peak_rss_mb === undefined ? '-' : fmt(r.peak_rss_mb)]);
+  const rows = runs.map((r) => [
+    r.label,
+    fmt(r.ms),
+    fmt(mbps(r), 1),
+    r.peak_rss_mb === undefined ? '-' : fmt(r.peak_rss_mb),
+    r.rss_before_mb === undefined ? '-' : fmt(r.rss_before_mb),
+  ]);
   const out: string[] = [];
-  out.push(table(`SFTP ${SIZE_MB} MiB (loadavg at start ${load})`, ['run', 'ms', 'MB/s', 'peak RSS MB'], rows));
+  out.push(table(`SFTP ${SIZE_MB} MiB (loadavg at start ${load})`, ['run', 'ms', 'MB/s', 'peak RSS MB', 'RSS before the step MB'], rows));
   const get = (l: string): Run => runs.find((r) => r.label.startsWith(l))!;
   const ratio = (a: Run, b: Run): string => fmt(mbps(a) / mbps(b), 2);
   const peak = Math.max(...runs.map((r) => r.peak_rss_mb ?? 0));

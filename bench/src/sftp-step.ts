@@ -1,8 +1,9 @@
 /**
  * One sftp step run in its own process (so that its peak RSS is its own), for sftp-bench.ts.
  *   node bench/dist/sftp-step.js download|upload s3|null <remote_path> <object key> <size>
- * Prints one JSON line: {ms, bytes, peak_rss_mb, sha256?}.
+ * Prints one JSON line: {ms, bytes, peak_rss_mb, rss_before_mb (after imports, before the step), sha256?}.
  */
+import 'reflect-metadata';
 import { createHash, randomFillSync } from 'crypto';
 import { readFileSync } from 'fs';
 import { Readable, Writable } from 'stream';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     ...(operation === 'upload' ? { local_path: key } : {}),
     timeout_seconds: 1800,
   }) as SftpStepConfig;
+  const rssBefore = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
   const started = performance.now();
   const out = await executor.execute(config, {
     jobId: BENCH_JOB,
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   const ms = performance.now() - started;
   const status = readFileSync('/proc/self/status', 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  const result = { ms: Math.round(ms), bytes: out.files[0]?.size ?? 0, peak_rss_mb: Math.round(hwm), path: out.files[0]?.path, sha256: storage instanceof NullStorage ? storage.sha256 : undefined };
+  const result = { ms: Math.round(ms), bytes: out.files[0]?.size ?? 0, peak_rss_mb: Math.round(hwm), rss_before_mb: Math.round(rssBefore), path: out.files[0]?.path, sha256: storage instanceof NullStorage ? storage.sha256 : undefined };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
