@@ -166,6 +166,8 @@ describe('validateJobDefinition: valid definitions', () => {
         { operation: 'download', host: 'sftp.bank.example.com', auth: { type: 'password', username: 'u', password: '${SFTP_PASSWORD}' }, remote_path: '/out', options: { wildcard_pattern: '*.csv', recursive: false, verify_host_key: true, host_key: 'SHA256:abc' }, port: 22 }],
       ['sftp upload with ssh key path', { id: 'put', name: 'Put', type: 'sftp', config: { operation: 'upload', host: '10.0.0.5', port: 2222, auth: { type: 'ssh_key', username: 'u', private_key_path: '/keys/id_ed25519' }, remote_path: '/in/report.xlsx', local_path: '{{steps.fetch.output.body.path}}', options: { create_directories: true } } },
         { operation: 'upload', host: '10.0.0.5', port: 2222, auth: { type: 'ssh_key', username: 'u', private_key_path: '/keys/id_ed25519' }, remote_path: '/in/report.xlsx', local_path: '{{steps.fetch.output.body.path}}', options: { create_directories: true } }],
+      ['sftp verify_host_key without host_key (the worker known_hosts decides)', { id: 'get', name: 'Get', type: 'sftp', config: { operation: 'download', host: 'h.example', auth: { type: 'password', username: 'u', password: 'p' }, remote_path: '/out', options: { verify_host_key: true } } },
+        { operation: 'download', host: 'h.example', auth: { type: 'password', username: 'u', password: 'p' }, remote_path: '/out', options: { verify_host_key: true }, port: 22 }],
       ['sftp ssh key text with passphrase', { id: 'get', name: 'Get', type: 'sftp', config: { operation: 'download', host: '${SFTP_HOST}', auth: { type: 'ssh_key', username: 'u', private_key: '${SFTP_KEY}', passphrase: 'pw' }, remote_path: '/out' } },
         { operation: 'download', host: '${SFTP_HOST}', auth: { type: 'ssh_key', username: 'u', private_key: '${SFTP_KEY}', passphrase: 'pw' }, remote_path: '/out', port: 22 }],
     ];
@@ -288,8 +290,6 @@ describe('validateJobDefinition: invalid definitions', () => {
       [{ path: 'steps[0].config.auth.private_key_path', message: 'one of private_key_path and private_key is required' }]],
     ['upload without local_path', withStep(sftp({ type: 'password', username: 'u', password: 'p' }, { operation: 'upload' })),
       [{ path: 'steps[0].config.local_path', message: 'is required when operation is upload' }]],
-    ['verify_host_key without host_key', withStep(sftp({ type: 'password', username: 'u', password: 'p' }, { options: { verify_host_key: true } })),
-      [{ path: 'steps[0].config.options.host_key', message: 'is required when verify_host_key is true' }]],
     // schedules
     ['bad cron field', schedule({ type: 'cron', expression: '0 0 25 * * ?' }), [{ path: 'schedule.expression', message: 'hour field: value 25 out of range 0-23' }]],
     ['bad cron day-of-week', schedule({ type: 'cron', expression: '0 0 1 ? * 9' }), [{ path: 'schedule.expression', message: 'day-of-week field: value 9 out of range 1-7' }]],

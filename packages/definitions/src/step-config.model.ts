@@ -263,20 +263,13 @@ function sftpAuthClass(raw: Record<string, unknown>): new () => object {
   }
 }
 
-/** `host_key` is the expected fingerprint; required when verify_host_key is true. */
+/** `host_key` is the expected fingerprint; without it (verify_host_key defaults to true) the worker's known_hosts decides. */
 export class SftpOptions {
   @Opt(text) wildcard_pattern?: string | null;
   @Opt(bool) recursive?: boolean | null;
   @Opt(bool) create_directories?: boolean | null;
   @Opt(bool) verify_host_key?: boolean | null;
-  @Field((v, obj) =>
-    obj['verify_host_key'] === true && (v === undefined || v === null)
-      ? 'is required when verify_host_key is true'
-      : v === undefined || v === null
-        ? null
-        : text(v, obj),
-  )
-  host_key?: string | null;
+  @Opt(text) host_key?: string | null;
 }
 
 const hostName: Check = (v, obj) => {
