@@ -361,6 +361,7 @@ describe('sftp step against the local OpenSSH sshd', () => {
         }
       };
       const before = connectionsToServer();
+      expect(before).toBeGreaterThanOrEqual(1); // the fixture's own connection: the count sees this process
       const err = await caught(() => run({ operation: 'download', remote_path: `${d}/big.bin` }, { storage: target, signal: controller.signal }));
       expect(err).toBeInstanceOf(StepAbortedError);
       expect(received).toBeLessThan(16 * 1024 * 1024);
@@ -419,10 +420,10 @@ function slowSource(then: () => void): Readable {
   });
 }
 
-/** Established TCP connections to the sshd port (from `ss`). */
+/** Established TCP connections of this process to the sshd port (from `ss`; other suites may hold their own). */
 function connectionsToServer(): number {
-  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${SFTP_PORT} )`], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.trim() !== '').length;
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( dport = :${SFTP_PORT} )`], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(`pid=${process.pid},`)).length;
 }
 
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
