@@ -12,6 +12,7 @@ import {
 import { ExecutorRegistry } from './executor-registry';
 import { EXECUTOR_REGISTRY, ExecutorsModule } from './executors.module';
 import { HttpExecutor } from './http/http.executor';
+import { SftpExecutor } from './sftp/sftp.executor';
 import type { StepExecutor, StepRunContext } from './step-executor';
 import { validateStepConfig } from './validate-step-config';
 
@@ -206,8 +207,9 @@ describe('ExecutorsModule', () => {
     expect(mod.module).toBe(ExecutorsModule);
     expect(mod.exports).toEqual(expect.arrayContaining([EXECUTOR_REGISTRY, ExecutorRegistry]));
     const registry = await registryFrom(mod.providers ?? []);
-    expect(registry.types()).toEqual(['http']);
+    expect(registry.types()).toEqual(expect.arrayContaining(['http', 'sftp']));
     expect(registry.get('http')).toBeInstanceOf(HttpExecutor);
+    expect(registry.get('sftp')).toBeInstanceOf(SftpExecutor);
   });
 
   it('forRoot uses the executors given', async () => {
