@@ -1,5 +1,5 @@
 import { storageFor, waitFor } from './support/services';
-import { listRemote, readRemote, remoteFolder, SFTP_KEY, SFTP_KEY_USER, SFTP_KNOWN_HOSTS, SFTP_PASSWORD_USER, SFTP_PORT, writeRemote } from './support/sftp';
+import { listRemote, readRemote, remoteFolder, removeRemote, SFTP_KEY, SFTP_KEY_USER, SFTP_KNOWN_HOSTS, SFTP_PASSWORD_USER, SFTP_PORT, writeRemote } from './support/sftp';
 import type { Execution } from './support/api-client';
 import { TestSystem } from './support/system';
 
@@ -22,8 +22,10 @@ describe('sftp end to end: a job downloads TXN_*.csv from the sshd and uploads a
   beforeAll(async () => {
     await sys.start();
   });
+  const folders: string[] = [];
   afterAll(async () => {
     await sys.stop();
+    for (const f of folders) removeRemote(f);
   });
   afterEach(() => {
     const failed = (expect.getState() as { suppressedErrors: unknown[] }).suppressedErrors.length > 0;
@@ -38,6 +40,7 @@ describe('sftp end to end: a job downloads TXN_*.csv from the sshd and uploads a
 
   it('downloads the matching files into the execution folder, registers them, and uploads one back under a new name', async () => {
     const dir = remoteFolder('pipeline');
+    folders.push(dir);
     writeRemote(`${dir}/exports/transactions/TXN_20261129.csv`, 'id,amount\n1,10.50\n2,20.00\n');
     writeRemote(`${dir}/exports/transactions/TXN_20261130.csv`, 'id,amount\n3,7.25\n');
     writeRemote(`${dir}/exports/transactions/README.txt`, 'not a transaction file');

@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { randomBytes } from 'crypto';
 import path from 'path';
 
@@ -40,7 +40,12 @@ export function readRemote(relative: string): Buffer {
 }
 
 export function listRemote(relative: string): string[] {
-  return require('fs').readdirSync(path.join(FILES, relative)).sort() as string[];
+  return readdirSync(path.join(FILES, relative)).sort();
+}
+
+/** Removes a remote folder and its contents. */
+export function removeRemote(relative: string): void {
+  rmSync(path.join(FILES, relative), { recursive: true, force: true });
 }
 
 function own(relative: string): void {
