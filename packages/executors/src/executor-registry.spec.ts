@@ -13,6 +13,7 @@ import { ExecutorRegistry } from './executor-registry';
 import { EXECUTOR_REGISTRY, ExecutorsModule } from './executors.module';
 import { FileProcessingExecutor } from './file_processing/file-processing.executor';
 import { HttpExecutor } from './http/http.executor';
+import { SftpExecutor } from './sftp/sftp.executor';
 import type { StepExecutor, StepRunContext } from './step-executor';
 import { validateStepConfig } from './validate-step-config';
 
@@ -270,9 +271,10 @@ describe('ExecutorsModule', () => {
     expect(mod.exports).toEqual(expect.arrayContaining([EXECUTOR_REGISTRY, ExecutorRegistry]));
     const registry = await registryFrom(mod.providers ?? []);
     // arrayContaining: every step type added later joins the built-in list.
-    expect(registry.types()).toEqual(expect.arrayContaining(['database', 'file_processing', 'http']));
+    expect(registry.types()).toEqual(expect.arrayContaining(['database', 'file_processing', 'http', 'sftp']));
     expect(registry.get('http')).toBeInstanceOf(HttpExecutor);
     expect(registry.get('file_processing')).toBeInstanceOf(FileProcessingExecutor);
+    expect(registry.get('sftp')).toBeInstanceOf(SftpExecutor);
   });
 
   it('forRoot uses the executors given', async () => {

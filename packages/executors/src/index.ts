@@ -105,3 +105,29 @@ export {
   FileNotFoundError,
 } from './file_processing/file-processing.errors';
 export type { FileLocation } from './file_processing/file-processing.errors';
+export {
+  SftpStepConfig,
+  SftpAuthConfigBase,
+  SftpPasswordAuthConfig,
+  SftpKeyAuthConfig,
+  SftpOptionsConfig,
+  SFTP_OPERATIONS,
+  SFTP_AUTH_TYPES,
+  DEFAULT_SFTP_PORT,
+  DEFAULT_SFTP_TIMEOUT_SECONDS,
+} from './sftp/sftp.config';
+export type { SftpOperation, SftpAuthType, SftpAuthConfig } from './sftp/sftp.config';
+export { SftpExecutor } from './sftp/sftp.executor';
+export type { SftpExecutorOptions, SftpStepOutput, SftpFileResult } from './sftp/sftp.executor';
+export {
+  SftpConnectionError,
+  SftpAuthError,
+  SftpPrivateKeyError,
+  SftpHostKeyError,
+  SftpFileNotFoundError,
+  SftpPermissionError,
+  SftpTransferError,
+  SftpKnownHostsError,
+} from './sftp/sftp.errors';
+export { parseKnownHosts, sha256Fingerprint, hexDigestToFingerprint, knownHostsName } from './sftp/known-hosts';
+export type { KnownHostEntry } from './sftp/known-hosts';

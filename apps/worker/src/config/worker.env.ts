@@ -23,6 +23,10 @@ export class WorkerEnv extends BaseEnv {
   @IsInt() @Min(1_000) @Max(600_000)
   WORKER_HEARTBEAT_MS: number = 10_000;
 
+  /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
+  @IsOptional() @IsString()
+  SFTP_KNOWN_HOSTS?: string;
+
   /** Identity recorded on claimed executions; default host:pid. */
   @IsOptional() @IsString()
   WORKER_ID?: string;
