@@ -1,5 +1,6 @@
 import { raw } from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
+import { finished } from 'stream';
 
 /** Where the routes of the public webhook endpoint start. */
 export const WEBHOOK_ROUTE_PREFIX = '/webhooks';
@@ -21,9 +22,20 @@ export function webhookBodyParser(limit: string): (req: Request, res: Response, 
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {
       const r = req as WithBody;
-      if (err) r[BODY] = { ok: false, status: typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 400 };
-      else r[BODY] = { ok: true, body: Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0) };
-      next();
+      if (!err) {
+        r[BODY] = { ok: true, body: Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0) };
+        next();
+        return;
+      }
+      r[BODY] = { ok: false, status: typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 400 };
+      // Some refusals (an unsupported Content-Encoding) come before the body is read: drain it,
+      // so that no later body parser picks the request up.
+      if (req.readableEnded) {
+        next();
+        return;
+      }
+      finished(req, () => next());
+      req.resume();
     });
   };
 }
