@@ -221,7 +221,7 @@ describe('webhook triggers end to end (two api processes, scheduler, worker)', (
     expect(retry).toBeGreaterThanOrEqual(1);
     expect(retry).toBeLessThanOrEqual(60);
     expect(await countExecutions(job.id)).toBe(4);
-    // Unsigned requests are refused before the limiter and do not use it up.
+    // Unsigned requests are refused (401) before they reach the limiter.
     expect((await call(path, { body: '{}' }, client2)).status).toBe(401);
   });
 

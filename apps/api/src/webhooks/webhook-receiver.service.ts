@@ -75,7 +75,7 @@ export class WebhookReceiverService {
       status = err instanceof AppError ? err.status : 500;
       throw err;
     } finally {
-      this.stats.record(target.job_id, status).catch((err: unknown) => this.logger.warn({ job_id: target.job_id, err }, 'webhook call not counted'));
+      await this.stats.record(target.job_id, status).catch((err: unknown) => this.logger.warn({ job_id: target.job_id, err }, 'webhook call not counted'));
     }
   }
 
@@ -105,7 +105,7 @@ export class WebhookReceiverService {
       requireTimestamp: this.config.WEBHOOK_REQUIRE_TIMESTAMP,
     });
     if (!check.ok) {
-      this.logger.warn({ ...log, reason: check.reason }, 'webhook refused: signature');
+      this.logger.log({ ...log, status: 401, reason: check.reason }, 'webhook refused: signature');
       throw new UnauthorizedError('missing or invalid signature');
     }
     const webhook = this.webhookData(target, body, req);
@@ -190,18 +190,15 @@ export class WebhookReceiverService {
    * requests cannot both pass.
    */
   private async dispatch(target: WebhookTarget, req: DispatchRequest): Promise<string> {
-    if (target.allow_concurrent) {
-      const r = await this.dispatcher.dispatch(req);
-      return r.executionId!;
-    }
-    const row = await this.db.transaction(async (tx) => {
-      await this.webhooks.lockJob(target.job_id, tx);
-      if (await this.webhooks.hasActiveExecution(target.job_id, tx)) {
-        throw new ConflictError('an execution of this job is in progress and the job does not allow concurrent runs');
-      }
-      const r = await this.dispatcher.dispatch(req, tx);
-      return r.execution!;
-    });
+    const row = target.allow_concurrent
+      ? (await this.dispatcher.dispatch(req, this.db)).execution!
+      : await this.db.transaction(async (tx) => {
+          await this.webhooks.lockJob(target.job_id, tx);
+          if (await this.webhooks.hasActiveExecution(target.job_id, tx)) {
+            throw new ConflictError('an execution of this job is in progress and the job does not allow concurrent runs');
+          }
+          return (await this.dispatcher.dispatch(req, tx)).execution!;
+        });
     try {
       await this.dispatcher.enqueueMany([row]);
     } catch (err) {
