@@ -9,7 +9,7 @@ import { storageFor, waitFor } from './support/services';
 import { TestSystem } from './support/system';
 import { callWebhook, nowSeconds, type WebhookCall } from './support/webhook-client';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const KEYS = `e2e:${randomBytes(32).toString('base64')}`;
 
@@ -46,6 +46,8 @@ describe('webhook triggers end to end (two api processes, scheduler, worker)', (
     await waitFor(async () => (await fetch(`${client2.baseUrl}/health`)).ok, 30_000, 'second api health');
     pg = new Client({ connectionString: sys.env.DATABASE_URL });
     await pg.connect();
+    // A busy machine can take long to start a process: the tests time executions, not start-up.
+    await waitFor(async () => sys.workers[0]!.log.includes('worker taking executions'), 90_000, 'worker ready');
   });
 
   afterAll(async () => {
