@@ -10,11 +10,14 @@ import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
 import { addJobDefinitionSchemas } from './jobs/job-definition.openapi';
 import { asStepTypeCatalog } from './jobs/step-types';
+import { WEBHOOK_ROUTE_PREFIX, webhookBodyParser } from './webhooks/webhook-body.middleware';
 
 /** Applies body parsing, validation and OpenAPI to an api application. */
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
   if (options.logs !== false) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Webhooks get their raw bytes (the signature covers them) before the JSON parser runs.
+  app.use(WEBHOOK_ROUTE_PREFIX, webhookBodyParser(config.WEBHOOK_BODY_LIMIT));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { ConfigValidationError, createLogger, loadConfig } from '@vecron/config';
-import { Database, VariablesRepository, createSecretCipher, migrate } from '@vecron/db';
+import { Database, VariablesRepository, WebhooksRepository, createSecretCipher, migrate } from '@vecron/db';
 import { ApiEnv } from './config/api.env';
 
 const USAGE = `usage: node apps/api/dist/cli.js <command>
   migrate       apply pending database migrations
-  rotate-keys   re-encrypt every sensitive variable with the active key (VARIABLES_ENCRYPTION_KEY_ID)`;
+  rotate-keys   re-encrypt every sensitive variable and webhook secret with the active key (VARIABLES_ENCRYPTION_KEY_ID)`;
 
 /** Operator commands (see USAGE). */
 async function main(argv: string[]): Promise<number> {
@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         const cipher = createSecretCipher({ encryptionKeys: config.VARIABLES_ENCRYPTION_KEYS, encryptionKeyId: config.VARIABLES_ENCRYPTION_KEY_ID });
         const changed = await new VariablesRepository(db, cipher).reencryptAll();
-        logger.info({ re_encrypted: changed, active_key_id: cipher.activeKey }, 'sensitive variables re-encrypted');
+        const webhooks = await new WebhooksRepository(db, cipher).reencryptAll();
+        logger.info({ re_encrypted: changed, webhook_secrets_re_encrypted: webhooks, active_key_id: cipher.activeKey }, 'sensitive variables and webhook secrets re-encrypted');
       } finally {
         await db.close();
       }

@@ -4,6 +4,7 @@ import { ExecutionsRepository } from './executions.repository';
 import { JobsRepository } from './jobs.repository';
 import { SecretCipher, parseEncryptionKeys } from './variables/secret-cipher';
 import { VariablesRepository } from './variables/variables.repository';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
 
 /** Database connection plus the keys that protect sensitive variable values. */
 export interface DatabaseModuleOptions extends DatabaseOptions {
@@ -40,6 +41,7 @@ const repositories = [
   { provide: ExecutionsRepository, useFactory: (db: Database) => new ExecutionsRepository(db), inject: [Database] },
   { provide: SecretCipher, useFactory: (o: DatabaseModuleOptions) => createSecretCipher(o), inject: [OPTIONS] },
   { provide: VariablesRepository, useFactory: (db: Database, c: SecretCipher) => new VariablesRepository(db, c), inject: [Database, SecretCipher] },
+  { provide: WebhooksRepository, useFactory: (db: Database, c: SecretCipher) => new WebhooksRepository(db, c), inject: [Database, SecretCipher] },
 ];
 
 /** Provides the Database and the repositories to a Nest app (global). */
@@ -56,7 +58,7 @@ export class DatabaseModule {
         DatabaseCloser,
         ...repositories,
       ],
-      exports: [Database, JobsRepository, ExecutionsRepository, VariablesRepository, SecretCipher],
+      exports: [Database, JobsRepository, ExecutionsRepository, VariablesRepository, WebhooksRepository, SecretCipher],
     };
   }
 }

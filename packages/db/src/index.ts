@@ -12,5 +12,7 @@ export { SecretCipher, SecretCipherError, parseEncryptionKeys } from './variable
 export type { EncryptionKey } from './variables/secret-cipher';
 export { VariablesRepository, VariableNameTakenError } from './variables/variables.repository';
 export type { StoredVariable, VariableRecord, VariableInput, ResolvedVariables, VariableListFilter } from './variables/variables.repository';
+export { WebhooksRepository } from './webhooks/webhooks.repository';
+export type { WebhookRecord, WebhookSettings, WebhookTarget, WebhookListItem } from './webhooks/webhooks.repository';
 export { SensitiveKeysCheck } from './variables/sensitive-keys.check';
 export { recreateDatabase } from './admin';

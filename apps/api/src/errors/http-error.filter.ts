@@ -25,6 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) this.logger.error({ err: exception }, body.message);
+    if (exception instanceof AppError) for (const [name, value] of Object.entries(exception.headers)) res.setHeader(name, value);
     res.status(body.statusCode).json(body);
   }
 
@@ -40,6 +41,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const r = exception.getResponse();
       const message = typeof r === 'string' ? r : typeof (r as { message?: unknown }).message === 'string' ? (r as { message: string }).message : exception.message;
       return { statusCode: status, error: REASONS[status] ?? 'Error', message };
+    }
+    // Body parsers (http-errors): a client error they chose to expose (bad encoding, too large…).
+    const e = exception as { status?: unknown; expose?: unknown; message?: unknown };
+    if (exception instanceof Error && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return { statusCode: e.status, error: REASONS[e.status] ?? 'Error', message: exception.message };
     }
     const status = HttpStatus.INTERNAL_SERVER_ERROR;
     return { statusCode: status, error: REASONS[status]!, message: 'internal error' };

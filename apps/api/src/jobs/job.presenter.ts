@@ -1,5 +1,6 @@
 import type { JobRecord } from '@vecron/db';
 import type { JobDefinition } from '@vecron/definitions';
+import type { WebhookInfoDto } from '../webhooks/dto/webhook.dto';
 
 /** A job as the API returns it: metadata, and the definition when asked for one job. */
 export interface JobView {
@@ -16,11 +17,13 @@ export interface JobView {
   created_at: string;
   updated_at: string;
   definition?: JobDefinition;
+  /** The webhook URL and settings (the secret only in the answer that issued it). */
+  webhook?: WebhookInfoDto | null;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function presentJob(job: JobRecord, definition?: JobDefinition): JobView {
+export function presentJob(job: JobRecord, definition?: JobDefinition, webhook?: WebhookInfoDto | null): JobView {
   return {
     id: job.id,
     name: job.name,
@@ -35,5 +38,6 @@ export function presentJob(job: JobRecord, definition?: JobDefinition): JobView 
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
     ...(definition ? { definition } : {}),
+    ...(webhook !== undefined ? { webhook } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ExecutorsModule } from '@vecron/executors';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { JobDefinitionSchemaController } from './job-definition-schema.controller';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
@@ -9,7 +10,7 @@ import { JobsService } from './jobs.service';
  * definitions are validated against; the api never runs a step.
  */
 @Module({
-  imports: [ExecutorsModule.forRoot()],
+  imports: [ExecutorsModule.forRoot(), WebhooksModule],
   controllers: [JobsController, JobDefinitionSchemaController],
   providers: [JobsService],
   exports: [JobsService, ExecutorsModule],

@@ -6,6 +6,7 @@ import type { ExecutorRegistry } from '@vecron/executors';
 import { OBJECT_STORAGE, jobDefinitionKey, jobDefinitionVersionKey, jobPrefix, type ObjectStorage } from '@vecron/storage';
 import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
 import type { ListJobsQuery } from './dto/list-jobs.query';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { presentJob, type JobView } from './job.presenter';
 import { asStepTypeCatalog, InjectStepTypes } from './step-types';
 
@@ -23,6 +24,7 @@ export class JobsService {
     private readonly jobs: JobsRepository,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /** The definition with defaults, or RequestValidationError (400) listing every problem by JSON path. */
@@ -37,19 +39,21 @@ export class JobsService {
   }
 
   async create(raw: unknown): Promise<JobView> {
-    const definition = this.validate(raw);
+    // The webhook secret is kept out of the stored definition (encrypted in PostgreSQL instead).
+    const { definition, plan } = this.webhooks.prepare(raw, (r) => this.validate(r));
     const id = randomUUID();
     const body = JSON.stringify(definition, null, 2);
     try {
       // The row only commits after both objects are stored: a storage failure leaves no row.
-      const job = await this.db.transaction(async (tx) => {
+      const { job, webhook } = await this.db.transaction(async (tx) => {
         const row = await this.jobs.insert(id, this.metadata(id, definition, new Date()), tx);
+        const hook = await this.webhooks.save(id, plan, row.webhook_enabled, tx);
         await this.storage.put(jobDefinitionVersionKey(id, 1), body, { contentType: 'application/json' });
         await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
-        return row;
+        return { job: row, webhook: hook };
       });
       this.logger.log({ job_id: id }, 'job created');
-      return presentJob(job, definition);
+      return presentJob(job, definition, webhook);
     } catch (err) {
       // No row points at these objects; remove them so nothing orphaned is left behind.
       await this.storage.deletePrefix(jobPrefix(id)).catch(() => undefined);
@@ -64,25 +68,26 @@ export class JobsService {
 
   async get(id: string): Promise<JobView> {
     const job = await this.require(id);
-    return presentJob(job, await this.readDefinition(job));
+    return presentJob(job, this.webhooks.redact(await this.readDefinition(job)), await this.webhooks.describe(job));
   }
 
   /** Stores a new version; the previous versions stay readable for executions that ran them. */
   async update(id: string, raw: unknown): Promise<JobView> {
     const current = await this.require(id);
-    const definition = this.validate(raw);
+    const { definition, plan } = this.webhooks.prepare(raw, (r) => this.validate(r));
     const version = current.current_version + 1;
     const body = JSON.stringify(definition, null, 2);
     // A new version key never overwrites anything; it only becomes current when the row commits.
     await this.storage.put(jobDefinitionVersionKey(id, version), body, { contentType: 'application/json' });
-    const job = await this.db.transaction(async (tx) => {
+    const { job, webhook } = await this.db.transaction(async (tx) => {
       const row = await this.jobs.updateVersion(id, current.current_version, this.metadata(id, definition, new Date()), tx);
       if (!row) throw new ConflictError(`job ${id} was changed or deleted concurrently; reload and retry`);
+      const hook = await this.webhooks.save(id, plan, row.webhook_enabled, tx);
       await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
-      return row;
+      return { job: row, webhook: hook };
     });
     this.logger.log({ job_id: id, version }, 'job updated');
-    return presentJob(job, definition);
+    return presentJob(job, definition, webhook);
   }
 
   async remove(id: string): Promise<void> {
