@@ -1,11 +1,17 @@
 import { Allow, IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
 import { loadConfig } from '@vecron/config';
+import { ContextStore } from '@vecron/context';
 import { Database, ExecutionsRepository, JobsRepository, SecretCipher, VariablesRepository, migrate, recreateDatabase } from '@vecron/db';
 import { ExecutorRegistry, type ResolveTemplates, type StepExecutor, type StepRunContext } from '@vecron/executors';
 import { InMemoryObjectStorage, executionContextKey, jobDefinitionVersionKey } from '@vecron/storage';
 import { WorkerEnv } from '../src/config/worker.env';
+import { DefinitionCache } from '../src/executions/definition.cache';
+import { ExecutionClaimService } from '../src/executions/execution-claim.service';
 import { ExecutionRunner } from '../src/executions/execution-runner.service';
+import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
+import { StepLoop } from '../src/executions/step-loop.service';
+import { createWorkerLogger } from '../src/worker.module';
 
 class RawConfig {
   /** Kept raw by resolveConfig, resolved by the executor itself. */
@@ -45,7 +51,18 @@ describe('ExecutionRunner: executors that resolve some config fields themselves'
     executions = new ExecutionsRepository(db);
     storage = new InMemoryObjectStorage();
     const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent' });
-    runner = new ExecutionRunner(config, db, executions, jobs, new VariablesRepository(db, new SecretCipher([], null)), new ExecutorRegistry([new RawFieldExecutor()]), storage);
+    const loggers = new SecretMaskingLogger(createWorkerLogger(config));
+    const variables = new VariablesRepository(db, new SecretCipher([], null));
+    const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
+    runner = new ExecutionRunner(
+      config,
+      executions,
+      jobs,
+      new ExecutionClaimService(executions, jobs, variables, loggers.root),
+      new DefinitionCache(storage),
+      new StepLoop(new ExecutorRegistry([new RawFieldExecutor()]), storage, new ContextStore({ storage }), executions, retry),
+      loggers,
+    );
   });
   afterAll(() => db.close());
 
