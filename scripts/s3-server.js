@@ -6,8 +6,59 @@
 // s3rver lacks ListMultipartUploads (`GET /{bucket}?uploads`), which the minio
 // client sends before every multipart upload; we answer that one request with
 // an empty result so that large streamed uploads work.
+const crypto = require('crypto');
+const fs = require('fs');
 const http = require('http');
+const { Transform, pipeline } = require('stream');
 const S3rver = require('@20minutes/s3rver');
+const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
+
+// s3rver writes an object's bytes and its metadata in place (truncate, then write), so a GET
+// that arrives during a PUT of the same key reads a partial object: a context.json read while
+// the worker rewrites it came back as truncated JSON. S3 (and MinIO) replace objects atomically;
+// so do we here: write to a temporary file (its name never ends in `._S3rver_object`, so listings
+// skip it), then rename it over the old one.
+let tmpCounter = 0;
+const tmpPath = (target) => `${target}.${process.pid}-${++tmpCounter}.tmp`;
+const s3rverMetadata = FilesystemStore.prototype.putMetadata;
+FilesystemStore.prototype.putContent = function putContentAtomically(objectPath, content) {
+  const tmp = tmpPath(objectPath);
+  return new Promise((resolve, reject) => {
+    const md5 = crypto.createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk, encoding, callback) {
+        md5.update(chunk, encoding);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(content) ? require('stream').Readable.from([content]) : content;
+    pipeline(source, count, fs.createWriteStream(tmp), (err) => {
+      if (err) {
+        fs.rm(tmp, { force: true }, () => reject(err));
+        return;
+      }
+      fs.rename(tmp, objectPath, (renameErr) => (renameErr ? reject(renameErr) : resolve([size, md5.digest('hex')])));
+    });
+  });
+};
+FilesystemStore.prototype.putMetadata = async function putMetadataAtomically(bucket, key, metadata, md5) {
+  // s3rver's own method writes both files with fs.writeFile; give it paths to temporary files by
+  // wrapping getResourcePath for this call, then move them into place.
+  const moves = [];
+  const store = Object.create(this);
+  store.getResourcePath = (b, k, resource) => {
+    const target = this.getResourcePath(b, k, resource);
+    const tmp = tmpPath(target);
+    moves.push([tmp, target]);
+    return tmp;
+  };
+  await s3rverMetadata.call(store, bucket, key, metadata, md5);
+  for (const [tmp, target] of moves) {
+    if (fs.existsSync(tmp)) await fs.promises.rename(tmp, target);
+  }
+};
 
 const port = Number(process.env.S3_SERVER_PORT || 29000);
 const address = process.env.S3_SERVER_ADDRESS || '127.0.0.1';
