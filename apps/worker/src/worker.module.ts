@@ -12,6 +12,7 @@ import { DefinitionCache } from './executions/definition.cache';
 import { ExecutionClaimService } from './executions/execution-claim.service';
 import { ExecutionProcessor } from './executions/execution.processor';
 import { ExecutionRunner } from './executions/execution-runner.service';
+import { ExecutionStopListener } from './executions/execution-stop.listener';
 import { SecretMaskingLogger } from './executions/secret-masking.logger';
 import { StepLoop } from './executions/step-loop.service';
 
@@ -76,6 +77,7 @@ export class WorkerModule {
         },
         ExecutionRunner,
         ExecutionProcessor,
+        ExecutionStopListener,
       ],
       exports: [ExecutionRunner],
     };

@@ -33,6 +33,50 @@ export interface ExecutionRecord {
   error: ExecutionError | null;
   created_at: Date;
   updated_at: Date;
+  /** When a stop was asked for (POST /api/executions/:id/stop); null when never. */
+  cancel_requested_at: Date | null;
+  /** Who asked: 'api' (no users yet). */
+  cancel_requested_by: string | null;
+  /** The user who asked, once the api has users. */
+  cancel_requested_by_user_id: string | null;
+}
+
+/** Who asks for a stop. */
+export interface StopRequester {
+  /** 'api' today. */
+  by: string;
+  userId?: string | null;
+}
+
+/** A stop asked for a running execution, as the worker holding it sees it. */
+export interface StopRequest {
+  execution_id: string;
+  requested_at: Date;
+  requested_by: string;
+  requested_by_user_id: string | null;
+}
+
+/** What `requestStop` did. */
+export type StopOutcome =
+  | { outcome: 'not_found' }
+  /** Already finished: nothing changed. */
+  | { outcome: 'finished'; status: ExecutionStatus }
+  /** It was pending: now cancelled (its queued delivery will find it not pending and do nothing). */
+  | { outcome: 'cancelled'; execution: ExecutionRecord }
+  /** It is running: flagged; the worker holding it must be told (and checks the flag itself). */
+  | { outcome: 'running'; execution: ExecutionRecord };
+
+/** The error a stopped execution ends with: `stopped by <who> at <time>`. */
+export function stoppedError(request: Pick<StopRequest, 'requested_at' | 'requested_by'>): ExecutionError {
+  return { code: 'CANCELLED', message: `stopped by ${request.requested_by} at ${request.requested_at.toISOString()}` };
+}
+
+/** The stop request recorded on a row, if any. */
+export function stopRequestOf(
+  e: Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>,
+): StopRequest | null {
+  if (!e.cancel_requested_at) return null;
+  return { execution_id: e.id, requested_at: e.cancel_requested_at, requested_by: e.cancel_requested_by ?? 'api', requested_by_user_id: e.cancel_requested_by_user_id };
 }
 
 export interface NewExecution {
@@ -68,7 +112,10 @@ export interface ExecutionListFilter {
 }
 
 const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
-  context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at`;
+  context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at,
+  cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id`;
+const STOP_COLUMNS = 'id, cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id';
+type StopColumns = Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>;
 
 /** The unique partial index that keeps one exclusive run per job. */
 const EXCLUSIVE_RUN_INDEX = 'job_executions_one_exclusive_run_idx';
@@ -172,19 +219,81 @@ export class ExecutionsRepository {
     }
   }
 
-  async setCurrentStep(id: string, stepId: string | null): Promise<void> {
-    await this.db.query(`update job_executions set current_step=$2, updated_at=now() where id=$1`, [id, stepId]);
+  /** Records the step about to run; returns the stop asked for meanwhile, if any (checked between steps). */
+  async setCurrentStep(id: string, stepId: string | null): Promise<StopRequest | null> {
+    const { rows } = await this.db.query<StopColumns>(
+      `update job_executions set current_step=$2, updated_at=now() where id=$1 returning ${STOP_COLUMNS}`,
+      [id, stepId],
+    );
+    return rows[0] ? stopRequestOf(rows[0]) : null;
+  }
+
+  /**
+   * Stops an execution. One conditional statement records the request on a pending or running
+   * row (the first request's time and author are kept); a pending one is then ended `cancelled`
+   * if it is still pending — if a worker claimed it in between, the claim returned the flag and
+   * that worker ends it. A finished execution is left alone.
+   */
+  async requestStop(id: string, requester: StopRequester): Promise<StopOutcome> {
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `update job_executions set cancel_requested_at=coalesce(cancel_requested_at, now()),
+         cancel_requested_by=coalesce(cancel_requested_by, $2), cancel_requested_by_user_id=coalesce(cancel_requested_by_user_id, $3),
+         updated_at=now()
+       where id=$1 and status in ('pending','running') returning ${COLUMNS}`,
+      [id, requester.by, requester.userId ?? null],
+    );
+    const flagged = rows[0];
+    if (!flagged) {
+      const current = await this.findById(id);
+      return current ? { outcome: 'finished', status: current.status } : { outcome: 'not_found' };
+    }
+    if (flagged.status === 'pending') {
+      const cancelled = await this.finish(id, 'cancelled', stoppedError(stopRequestOf(flagged)!), this.db, ['pending']);
+      if (cancelled) return { outcome: 'cancelled', execution: cancelled };
+      const current = await this.findById(id);
+      if (current && current.status !== 'running') return { outcome: 'finished', status: current.status };
+      return { outcome: 'running', execution: current ?? flagged };
+    }
+    return { outcome: 'running', execution: flagged };
+  }
+
+  /**
+   * Serialises the triggers of one job: each takes this lock inside its transaction (an advisory lock released at commit) so they cannot both see "nothing
+   * running" and both insert (allow_concurrent=false; webhook and manual triggers).
+   */
+  async lockJobTriggers(jobId: string, q: Queryable): Promise<void> {
+    await q.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`vecron:trigger:${jobId}`]);
+  }
+
+  /**
+   * The execution of the job in progress: running, or pending and already due (not a future
+   * scheduled fire); a running one first. Null when none.
+   */
+  async findActiveExecution(jobId: string, q: Queryable = this.db): Promise<string | null> {
+    const { rows } = await q.query<{ id: string }>(
+      `select id from job_executions where job_id=$1 and (status='running'
+         or (status='pending' and (scheduled_for is null or scheduled_for <= now())))
+       order by status='running' desc, created_at limit 1`,
+      [jobId],
+    );
+    return rows[0]?.id ?? null;
   }
 
   /**
    * running|pending → a terminal status, in one statement that also counts the run in
    * job_stats and sets the job's last_run_at. Returns null if the execution was already finished.
    */
-  async finish(id: string, status: ExecutionStatus, error: ExecutionError | null, q: Queryable = this.db): Promise<ExecutionRecord | null> {
+  async finish(
+    id: string,
+    status: ExecutionStatus,
+    error: ExecutionError | null,
+    q: Queryable = this.db,
+    from: readonly ExecutionStatus[] = ['pending', 'running'],
+  ): Promise<ExecutionRecord | null> {
     const { rows } = await q.query<ExecutionRecord>(
       `with f as (
          update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now()
-         where id=$1 and status in ('pending','running') returning ${COLUMNS}
+         where id=$1 and status = any($4::text[]) returning ${COLUMNS}
        ), s as (
          insert into job_stats as js (job_id, total_executions, success_count, failed_count, last_execution_id, last_status,
            last_duration_ms, total_duration_ms, updated_at)
@@ -200,7 +309,7 @@ export class ExecutionsRepository {
          update jobs set last_run_at = f.completed_at from f where jobs.id = f.job_id
        )
        select * from f`,
-      [id, status, error],
+      [id, status, error, from],
     );
     return rows[0] ?? null;
   }
@@ -210,10 +319,17 @@ export class ExecutionsRepository {
     return rows[0] ?? null;
   }
 
-  /** Worker heartbeat: marks these running executions as still alive. */
-  async touchRunning(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.query(`update job_executions set updated_at=now() where id = any($1::uuid[]) and status='running'`, [ids]);
+  /**
+   * Worker heartbeat: marks these running executions as still alive. Returns the stops asked
+   * for among them (a stop whose Redis message this worker missed is acted on here).
+   */
+  async touchRunning(ids: string[]): Promise<StopRequest[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<StopColumns>(
+      `update job_executions set updated_at=now() where id = any($1::uuid[]) and status='running' returning ${STOP_COLUMNS}`,
+      [ids],
+    );
+    return rows.flatMap((r) => stopRequestOf(r) ?? []);
   }
 
   /** Running executions without a heartbeat since `olderThan`: their worker is gone. */

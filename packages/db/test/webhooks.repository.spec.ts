@@ -59,19 +59,6 @@ describe('webhooks repository (real PostgreSQL)', () => {
     expect(await repo.regenerate(randomUUID(), 'nope', 'x')).toBeNull();
   });
 
-  it('sees a due pending or a running execution as active, not a future scheduled one', async () => {
-    const repo = new WebhooksRepository(db, cipher1);
-    const executions = new ExecutionsRepository(db);
-    const id = await job();
-    const row = (exId: string, scheduled: Date | null) => ({
-      id: exId, job_id: id, idempotency_key: `t:${exId}`, trigger_source: 'scheduled' as const, definition_version: 1, context_path: 'x', scheduled_for: scheduled,
-    });
-    await executions.insertPending(row(randomUUID(), new Date(Date.now() + 60_000)));
-    expect(await repo.hasActiveExecution(id)).toBe(false);
-    await executions.insertPending(row(randomUUID(), null));
-    expect(await repo.hasActiveExecution(id)).toBe(true);
-  });
-
   it('rotation re-encrypts every secret under the active key; key usage is reported', async () => {
     const id = await job();
     await new WebhooksRepository(db, cipher1).insert(id, `rot-${id}`, 'whsec_rotate-me-secret', settings);

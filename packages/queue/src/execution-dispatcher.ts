@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import type { Queue } from 'bull';
 import type { Logger } from 'pino';
-import type { ExecutionRecord, ExecutionsRepository, Queryable, TriggerSource } from '@vecron/db';
+import type { Database, ExecutionRecord, ExecutionsRepository, Queryable, TriggerSource } from '@vecron/db';
 import { executionContextKey } from '@vecron/storage';
 import { executionJobOptions, type ExecutionJobData } from './execution-queue';
 
@@ -28,8 +28,13 @@ export interface DispatchResult {
   execution: ExecutionRecord | null;
 }
 
+/** What `dispatchUnlessActive` did: started an execution, or found one of the job in progress. */
+export type ExclusiveDispatchResult = { started: true; execution: ExecutionRecord } | { started: false; activeExecutionId: string };
+
 export interface ExecutionDispatcherOptions {
   executions: ExecutionsRepository;
+  /** For `dispatchUnlessActive` (its transaction). */
+  db?: Database;
   queue: Queue<ExecutionJobData>;
   logger: Logger;
 }
@@ -51,6 +56,33 @@ export class ExecutionDispatcher {
     }
     if (!q) await this.enqueueMany([row], req.delayMs);
     return { executionId: row.id, created: true, execution: row };
+  }
+
+  /**
+   * A trigger answered at once (webhook, manual): inserts the execution and enqueues it, unless
+   * the job forbids overlap (allowConcurrent false) and an execution of it is in progress — then
+   * nothing starts and that execution's id is returned. The check and the insert share one
+   * transaction under a per-job lock, so two concurrent triggers cannot both pass. A failed
+   * enqueue is only logged: the row is committed and the scheduler's recovery sweep enqueues it.
+   */
+  async dispatchUnlessActive(req: DispatchRequest): Promise<ExclusiveDispatchResult> {
+    const { db, executions, logger } = this.options;
+    if (!db) throw new Error('ExecutionDispatcher needs a Database for dispatchUnlessActive');
+    const outcome: ExclusiveDispatchResult = req.allowConcurrent
+      ? { started: true, execution: (await this.dispatch(req, db)).execution! }
+      : await db.transaction(async (tx) => {
+          await executions.lockJobTriggers(req.jobId, tx);
+          const active = await executions.findActiveExecution(req.jobId, tx);
+          if (active) return { started: false, activeExecutionId: active };
+          return { started: true, execution: (await this.dispatch(req, tx)).execution! };
+        });
+    if (!outcome.started) return outcome;
+    try {
+      await this.enqueueMany([outcome.execution], req.delayMs);
+    } catch (err) {
+      logger.warn({ job_id: req.jobId, execution_id: outcome.execution.id, err }, 'execution stored but not enqueued yet');
+    }
+    return outcome;
   }
 
   /**

@@ -2,7 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bull';
 import { Global, Module, type DynamicModule, type InjectionToken, type ModuleMetadata } from '@nestjs/common';
 import type { Queue } from 'bull';
 import pino from 'pino';
-import { ExecutionsRepository } from '@vecron/db';
+import { Database, ExecutionsRepository } from '@vecron/db';
 import { ExecutionDispatcher } from './execution-dispatcher';
 import { EXECUTIONS_QUEUE, executionQueueOptions, type ExecutionJobData } from './execution-queue';
 
@@ -46,9 +46,9 @@ export class ExecutionQueueModule {
         optionsProvider,
         {
           provide: ExecutionDispatcher,
-          inject: [ExecutionsRepository, getQueueToken(EXECUTIONS_QUEUE), OPTIONS],
-          useFactory: (executions: ExecutionsRepository, queue: Queue<ExecutionJobData>, o: ExecutionQueueModuleOptions) =>
-            new ExecutionDispatcher({ executions, queue, logger: pino({ name: 'dispatcher', level: o.logLevel ?? 'info' }) }),
+          inject: [ExecutionsRepository, Database, getQueueToken(EXECUTIONS_QUEUE), OPTIONS],
+          useFactory: (executions: ExecutionsRepository, db: Database, queue: Queue<ExecutionJobData>, o: ExecutionQueueModuleOptions) =>
+            new ExecutionDispatcher({ executions, db, queue, logger: pino({ name: 'dispatcher', level: o.logLevel ?? 'info' }) }),
         },
       ],
       exports: [BullModule, ExecutionDispatcher],

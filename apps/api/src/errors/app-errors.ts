@@ -9,6 +9,8 @@ export abstract class AppError extends Error {
   abstract readonly status: number;
   /** Response headers that go with the status (e.g. Retry-After). */
   readonly headers: Record<string, string> = {};
+  /** Extra fields of the error body (e.g. the execution a 409 is about). */
+  readonly fields: Record<string, string> = {};
   constructor(message: string, public readonly details?: ErrorDetail[]) {
     super(message);
     this.name = new.target.name;

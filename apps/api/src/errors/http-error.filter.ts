@@ -14,6 +14,8 @@ export interface ErrorBody {
   error: string;
   message: string;
   details?: { path: string; message: string }[];
+  /** The execution a 409 is about (one in progress, one already finished). */
+  execution_id?: string;
 }
 
 /** Maps every error to `{statusCode, error, message, details?}` — the only place errors become HTTP statuses. */
@@ -31,7 +33,13 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   toBody(exception: unknown): ErrorBody {
     if (exception instanceof AppError) {
-      return { statusCode: exception.status, error: REASONS[exception.status] ?? 'Error', message: exception.message, ...(exception.details ? { details: exception.details } : {}) };
+      return {
+        ...exception.fields,
+        statusCode: exception.status,
+        error: REASONS[exception.status] ?? 'Error',
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      };
     }
     if (exception instanceof StorageUnavailableError) {
       return { statusCode: 503, error: REASONS[503]!, message: 'object storage unavailable' };

@@ -24,6 +24,10 @@ export interface ExecutionView {
   definition_version: number;
   context_path: string | null;
   error: ExecutionError | null;
+  /** When a stop was asked for (null: never); who asked ('api'); the user, once there are users. */
+  cancel_requested_at: string | null;
+  cancel_requested_by: string | null;
+  cancel_requested_by_user_id: string | null;
   created_at: string;
   steps?: StepSummary[];
 }
@@ -46,6 +50,9 @@ export function presentExecution(e: ExecutionRecord, steps?: StepSummary[]): Exe
     definition_version: e.definition_version,
     context_path: e.context_path,
     error: e.error,
+    cancel_requested_at: iso(e.cancel_requested_at),
+    cancel_requested_by: e.cancel_requested_by,
+    cancel_requested_by_user_id: e.cancel_requested_by_user_id,
     created_at: e.created_at.toISOString(),
     ...(steps ? { steps } : {}),
   };

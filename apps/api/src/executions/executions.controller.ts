@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UuidPipe } from '../errors/uuid.pipe';
+import { StopExecutionResponse } from './dto/stop-execution.response';
 import { ListExecutionsQuery } from './dto/list-executions.query';
 import { TriggerJobDto } from './dto/trigger-job.dto';
 import { ExecutionsService } from './executions.service';
@@ -15,6 +16,17 @@ export class ExecutionsController {
   @ApiOperation({ summary: 'Run a job now (trigger_source manual); an optional payload is exposed to templates as webhook.payload' })
   trigger(@Param('id', UuidPipe) id: string, @Body() body: TriggerJobDto) {
     return this.executions.triggerManual(id, body?.payload);
+  }
+
+  @Post('executions/:id/stop')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Stop a pending or running execution: a pending one is cancelled at once, a running one is aborted by its worker (ends cancelled within seconds). 404 unknown id, 409 already finished',
+  })
+  @ApiAcceptedResponse({ type: StopExecutionResponse })
+  stop(@Param('id', UuidPipe) id: string): Promise<StopExecutionResponse> {
+    return this.executions.stop(id);
   }
 
   @Get('executions')

@@ -3,9 +3,15 @@ import { ExecutionsRepository, type ExecutionRecord } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
 import { OBJECT_STORAGE, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import { ConflictError, NotFoundError } from '../errors/app-errors';
+import type { StopExecutionResponse } from './dto/stop-execution.response';
+import { ExecutionAlreadyFinishedError, ExecutionInProgressError } from './execution.errors';
+import { ExecutionStopPublisher } from './execution-stop.publisher';
 import { JobsService } from '../jobs/jobs.service';
 import type { ListExecutionsQuery } from './dto/list-executions.query';
 import { presentExecution, type ExecutionView, type StepSummary } from './execution.presenter';
+
+/** Who a stop is recorded as coming from until the api has users. */
+const STOP_REQUESTER = 'api';
 
 interface StoredContext {
   steps?: Record<string, { status: string; started_at?: string; completed_at?: string; error?: unknown }>;
@@ -20,14 +26,18 @@ export class ExecutionsService {
     private readonly jobs: JobsService,
     private readonly dispatcher: ExecutionDispatcher,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly stopPublisher: ExecutionStopPublisher,
   ) {}
 
-  /** Manual trigger: 404 for an unknown job, 409 when the job is disabled or manual runs are off. */
+  /**
+   * Manual trigger: 404 for an unknown job, 409 when the job is disabled or manual runs are off,
+   * and 409 with the execution's id when the job forbids overlap and one is in progress.
+   */
   async triggerManual(jobId: string, payload?: unknown): Promise<{ execution_id: string }> {
     const job = await this.jobs.require(jobId);
     if (!job.enabled) throw new ConflictError(`job ${jobId} is disabled`);
     if (!job.manual_trigger) throw new ConflictError(`job ${jobId} does not allow manual triggers`);
-    const result = await this.dispatcher.dispatch({
+    const outcome = await this.dispatcher.dispatchUnlessActive({
       jobId,
       definitionVersion: job.current_version,
       allowConcurrent: job.allow_concurrent,
@@ -35,8 +45,39 @@ export class ExecutionsService {
       // A manual run may carry a payload; steps read it like a webhook's ({{webhook.payload.…}}).
       triggerMetadata: payload === undefined ? {} : { webhook: { payload, query_params: {}, headers: {} } },
     });
-    this.logger.log({ job_id: jobId, execution_id: result.executionId }, 'manual trigger');
-    return { execution_id: result.executionId! };
+    if (!outcome.started) throw new ExecutionInProgressError(outcome.activeExecutionId);
+    this.logger.log({ job_id: jobId, execution_id: outcome.execution.id }, 'manual trigger');
+    return { execution_id: outcome.execution.id };
+  }
+
+  /**
+   * Stops an execution: a pending one is cancelled at once; a running one is flagged and the
+   * worker holding it told over Redis (it ends `cancelled` within seconds). 404 for an unknown
+   * id, 409 when it has already finished.
+   */
+  async stop(id: string): Promise<StopExecutionResponse> {
+    const result = await this.executions.requestStop(id, { by: STOP_REQUESTER, userId: null });
+    if (result.outcome === 'not_found') throw new NotFoundError(`execution ${id} not found`);
+    if (result.outcome === 'finished') throw new ExecutionAlreadyFinishedError(id, result.status);
+    const e = result.execution;
+    if (result.outcome === 'running') {
+      try {
+        const receivers = await this.stopPublisher.publish(e);
+        this.logger.log({ job_id: e.job_id, execution_id: id, receivers }, 'stop announced to the workers');
+      } catch (err) {
+        // The flag is on the row: the worker sees it between steps and at its next heartbeat.
+        this.logger.warn({ job_id: e.job_id, execution_id: id, err }, 'stop not announced (redis); the worker will see the flag');
+      }
+    } else {
+      this.logger.log({ job_id: e.job_id, execution_id: id }, 'pending execution cancelled');
+    }
+    return {
+      execution_id: id,
+      status: result.outcome === 'cancelled' ? 'cancelled' : 'stopping',
+      cancel_requested_at: e.cancel_requested_at!.toISOString(),
+      cancel_requested_by: e.cancel_requested_by ?? STOP_REQUESTER,
+      cancel_requested_by_user_id: e.cancel_requested_by_user_id,
+    };
   }
 
   async list(q: ListExecutionsQuery): Promise<{ items: ExecutionView[]; total: number; page: number; page_size: number }> {

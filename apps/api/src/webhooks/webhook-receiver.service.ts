@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import type { WebhookData } from '@vecron/context';
-import { Database, SecretCipherError, WebhooksRepository, type WebhookTarget } from '@vecron/db';
+import { SecretCipherError, WebhooksRepository, type WebhookTarget } from '@vecron/db';
 import { ExecutionDispatcher, type DispatchRequest } from '@vecron/queue';
 import { API_CONFIG, type ApiEnv } from '../config/api.env';
 import {
@@ -16,6 +16,7 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
 } from '../errors/app-errors';
+import { ExecutionInProgressError } from '../executions/execution.errors';
 import { webhookBodyOf } from './webhook-body.middleware';
 import { WebhookCallStatsStore } from './webhook-call-stats';
 import { WebhookIdempotencyStore, type IdempotencyClaim } from './webhook-idempotency.store';
@@ -49,7 +50,6 @@ export class WebhookReceiverService {
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiEnv,
-    private readonly db: Database,
     private readonly webhooks: WebhooksRepository,
     private readonly dispatcher: ExecutionDispatcher,
     private readonly rateLimiter: WebhookRateLimiter,
@@ -124,7 +124,7 @@ export class WebhookReceiverService {
         const d = await this.redis(() => this.rateLimiter.take(target.job_id, target.rate_limit_max!, target.rate_limit_window_seconds!));
         if (!d.allowed) throw new TooManyRequestsError(`over the webhook rate limit of ${target.rate_limit_max} requests per ${target.rate_limit_window_seconds} s`, d.retryAfterSeconds);
       }
-      const executionId = await this.dispatch(target, {
+      const executionId = await this.dispatch({
         jobId: target.job_id,
         definitionVersion: target.current_version,
         allowConcurrent: target.allow_concurrent,
@@ -184,28 +184,11 @@ export class WebhookReceiverService {
     }
   }
 
-  /**
-   * Inserts the execution and enqueues it. When the job forbids overlap, the check for a run in
-   * progress and the insert share one transaction under a per-job lock, so two concurrent
-   * requests cannot both pass.
-   */
-  private async dispatch(target: WebhookTarget, req: DispatchRequest): Promise<string> {
-    const row = target.allow_concurrent
-      ? (await this.dispatcher.dispatch(req, this.db)).execution!
-      : await this.db.transaction(async (tx) => {
-          await this.webhooks.lockJob(target.job_id, tx);
-          if (await this.webhooks.hasActiveExecution(target.job_id, tx)) {
-            throw new ConflictError('an execution of this job is in progress and the job does not allow concurrent runs');
-          }
-          return (await this.dispatcher.dispatch(req, tx)).execution!;
-        });
-    try {
-      await this.dispatcher.enqueueMany([row]);
-    } catch (err) {
-      // The row is committed; the scheduler's recovery sweep enqueues pending rows left behind.
-      this.logger.warn({ job_id: target.job_id, execution_id: row.id, err }, 'execution stored but not enqueued yet');
-    }
-    return row.id;
+  /** Starts the execution unless the job forbids overlap and one is in progress (409 with its id). */
+  private async dispatch(req: DispatchRequest): Promise<string> {
+    const outcome = await this.dispatcher.dispatchUnlessActive(req);
+    if (!outcome.started) throw new ExecutionInProgressError(outcome.activeExecutionId);
+    return outcome.execution.id;
   }
 
   /** A Redis failure is a 503, not a 500. */

@@ -2,7 +2,17 @@ import { hostname } from 'os';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SECRET_MASK } from '@vecron/context';
-import { ExecutionsRepository, JobsRepository, type ExecutionError, type ExecutionRecord, type ExecutionStatus, type ResolvedVariables } from '@vecron/db';
+import {
+  ExecutionsRepository,
+  JobsRepository,
+  stoppedError,
+  stopRequestOf,
+  type ExecutionError,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ResolvedVariables,
+  type StopRequest,
+} from '@vecron/db';
 import { nextFireTime, type JobDefinition } from '@vecron/definitions';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
 import { DefinitionCache } from './definition.cache';
@@ -41,7 +51,19 @@ export class ExecutionRunner {
 
   /** Heartbeat: tells the system database which executions this worker is still running. */
   async heartbeat(): Promise<void> {
-    await this.executions.touchRunning([...this.running.keys()]);
+    // A stop whose announcement this worker missed is acted on here.
+    for (const request of await this.executions.touchRunning([...this.running.keys()])) this.stop(request);
+  }
+
+  /**
+   * A stop asked through the api: aborts the execution if this worker runs it (the step in flight
+   * through its signal); it ends `cancelled`. Returns false when this worker does not hold it.
+   */
+  stop(request: StopRequest): boolean {
+    const r = this.running.get(request.execution_id);
+    if (!r) return false;
+    if (!r.controller.signal.aborted) r.controller.abort(new ExecutionAbort('cancelled', stoppedError(request).message));
+    return true;
   }
 
   get activeCount(): number {
@@ -69,6 +91,9 @@ export class ExecutionRunner {
     let release!: () => void;
     const done = new Promise<void>((r) => (release = r));
     this.running.set(executionId, { controller, done });
+    // Stopped after the api's read but before this claim: the claim returned the flag.
+    const requested = stopRequestOf(claim.execution);
+    if (requested) this.stop(requested);
     try {
       return await this.execute(claim.execution, claim.variables, controller);
     } finally {
@@ -104,7 +129,16 @@ export class ExecutionRunner {
     );
     let result;
     try {
-      result = await this.steps.run({ execution, definition, values: resolved.values, storedVariables, secrets, signal: controller.signal, log });
+      result = await this.steps.run({
+        execution,
+        definition,
+        values: resolved.values,
+        storedVariables,
+        secrets,
+        signal: controller.signal,
+        stop: (request) => void this.stop(request),
+        log,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -16,7 +16,7 @@ import {
   type JobContext,
   type WebhookData,
 } from '@vecron/context';
-import type { ExecutionError, ExecutionRecord, ExecutionsRepository, ExecutionStatus } from '@vecron/db';
+import type { ExecutionError, ExecutionRecord, ExecutionsRepository, ExecutionStatus, StopRequest } from '@vecron/db';
 import type { JobDefinition, StepDefinition } from '@vecron/definitions';
 import { StepError, type ExecutorRegistry } from '@vecron/executors';
 import type { ObjectStorage } from '@vecron/storage';
@@ -33,8 +33,10 @@ export interface StepLoopInput {
   storedVariables: Record<string, string>;
   /** Sensitive values to mask in the stored context and error messages. */
   secrets: string[];
-  /** Aborted by the execution's timeout or the worker's shutdown (reason: ExecutionAbort). */
+  /** Aborted by the execution's timeout, the worker's shutdown or a stop (reason: ExecutionAbort). */
   signal: AbortSignal;
+  /** Aborts the signal for a stop found on the row between steps. */
+  stop: (request: StopRequest) => void;
   /** The execution's logger (job_id, execution_id; masking its secrets). */
   log: Logger;
 }
@@ -94,7 +96,10 @@ export class StepLoop {
             await save(context);
             continue;
           }
-          await this.executions.setCurrentStep(execution.id, step.id);
+          // A stop whose announcement this worker missed is on the row: checked before each step.
+          const stop = await this.executions.setCurrentStep(execution.id, step.id);
+          if (stop) input.stop(stop);
+          if (signal.aborted) break;
           // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
           const config = this.registry.resolveConfig(step.type, step.config, (value) => resolveTemplates(value, scope));
           const resolveTemplate = (template: string): unknown => resolveTemplateString(template, scope);
@@ -105,14 +110,14 @@ export class StepLoop {
           await save(context);
         } catch (err) {
           const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
-          const message = mask(abort ? `${abort.message} (during step "${step.id}")` : (err as Error).message);
+          const message = mask(abort ? (abort.code ? abort.message : `${abort.message} (during step "${step.id}")`) : (err as Error).message);
           context = recordStepFailure(context, step.id, { ...toStepError(abort ?? err), message }, { startedAt: stepStart });
           await save(context);
           status = abort ? abort.status : 'failed';
           error = {
             message,
             step_id: step.id,
-            ...(err instanceof StepError ? { code: err.code, retryable: err.retryable } : { code: (err as Error).name }),
+            ...(abort?.code ? { code: abort.code } : err instanceof StepError ? { code: err.code, retryable: err.retryable } : { code: (err as Error).name }),
           };
           log.warn({ step_id: step.id, err: message, status }, 'step failed');
           break;
@@ -121,7 +126,7 @@ export class StepLoop {
       if (status === 'success' && signal.aborted) {
         const abort = signal.reason as ExecutionAbort;
         status = abort.status;
-        error = { message: abort.message };
+        error = { message: abort.message, ...(abort.code ? { code: abort.code } : {}) };
       }
     } catch (err) {
       // Infrastructure failure (context could not be saved…): the execution fails, never stays running.

@@ -124,24 +124,6 @@ export class WebhooksRepository {
     return { items: rows, total: Number(total.rows[0]!.n) };
   }
 
-  /**
-   * Serialises the triggers of one job inside the caller's transaction (an advisory lock
-   * released at commit): two requests cannot both see "nothing running" and both insert.
-   */
-  async lockJob(jobId: string, q: Queryable): Promise<void> {
-    await q.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`vecron:trigger:${jobId}`]);
-  }
-
-  /** True when an execution of the job is running, or pending and already due (not a future scheduled fire). */
-  async hasActiveExecution(jobId: string, q: Queryable = this.db): Promise<boolean> {
-    const { rows } = await q.query<{ active: boolean }>(
-      `select exists(select 1 from job_executions where job_id=$1 and (status='running'
-         or (status='pending' and (scheduled_for is null or scheduled_for <= now())))) as active`,
-      [jobId],
-    );
-    return rows[0]!.active;
-  }
-
   /** Key ids in use by webhook secrets, with counts (start-up check). */
   async secretKeyUsage(q: Queryable = this.db): Promise<{ key_id: string; count: number }[]> {
     const { rows } = await q.query<{ key_id: string; count: string }>(
