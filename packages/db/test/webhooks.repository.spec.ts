@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { Database } from '../src/database';
-import { ExecutionsRepository } from '../src/executions.repository';
 import { JobsRepository, type JobMetadata } from '../src/jobs.repository';
 import { SecretCipher, parseEncryptionKeys } from '../src/variables/secret-cipher';
 import { SensitiveKeysCheck } from '../src/variables/sensitive-keys.check';
