@@ -29,6 +29,7 @@ class ScriptExecutor implements StepExecutor<{ mode: string; ms?: number; value?
   readonly type = 'script';
   readonly configClass = ScriptConfig;
   calls: { mode: string; attempt: number; id: unknown }[] = [];
+  gate?: () => void;
   async execute(config: { mode: string; ms?: number; value?: unknown }, run: StepRunContext): Promise<unknown> {
     this.calls.push({ mode: config.mode, attempt: run.attempt, id: config.value });
     switch (config.mode) {
@@ -39,6 +40,10 @@ class ScriptExecutor implements StepExecutor<{ mode: string; ms?: number; value?
         return { attempts: run.attempt };
       case 'broken':
         throw new UnrecoverableStepError('permanent', 'BROKEN');
+      case 'gate':
+        // Waits until the test opens the gate (ignores the signal: the step itself ends normally).
+        await new Promise<void>((resolve) => (this.gate = resolve));
+        return { gated: true };
       case 'wait':
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(resolve, config.ms ?? 10_000);
@@ -212,5 +217,74 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     expect(e.error!.message).toContain('still running');
     // Once the first has ended, a new run of the same job goes ahead.
     expect(await runner.run(await addExecution(jobId))).toBe('success');
+  });
+
+  describe('stop (POST /api/executions/:id/stop)', () => {
+    const until = async (cond: () => boolean): Promise<void> => {
+      while (!cond()) await new Promise((r) => setTimeout(r, 10));
+    };
+    const expectStopped = async (id: string, at: Date, stepId?: string) => {
+      const e = (await executions.findById(id))!;
+      expect(e.status).toBe('cancelled');
+      expect(e.error).toEqual({ code: 'CANCELLED', message: `stopped by api at ${at.toISOString()}`, ...(stepId ? { step_id: stepId } : {}) });
+      return e;
+    };
+
+    it('the worker holding it aborts the step in flight through its signal; the context is saved with the step failed', async () => {
+      const id = await prepare([step('w', { mode: 'wait', ms: 30_000 }), step('next', { mode: 'echo', value: 1 })]);
+      const before = script.calls.length;
+      const p = runner.run(id);
+      await until(() => script.calls.length > before);
+      const r = await executions.requestStop(id, { by: 'api' });
+      expect(r.outcome).toBe('running');
+      const at = (await executions.findById(id))!.cancel_requested_at!;
+      expect(runner.stop({ execution_id: id, requested_at: at, requested_by: 'api', requested_by_user_id: null })).toBe(true);
+      expect(await p).toBe('cancelled');
+      await expectStopped(id, at, 'w');
+      const ctx = await contextOf(id);
+      expect(ctx.steps.w).toMatchObject({ status: 'failed', error: { message: `stopped by api at ${at.toISOString()}` } });
+      expect(ctx.steps.next).toBeUndefined();
+      // Another worker receiving the same announcement does not hold it.
+      expect(runner.stop({ execution_id: id, requested_at: at, requested_by: 'api', requested_by_user_id: null })).toBe(false);
+    });
+
+    it('a stop recorded before the claim ends the run before its first step (context saved)', async () => {
+      const id = await prepare([step('a', { mode: 'echo', value: 1 })]);
+      const calls = script.calls.length;
+      // As if the api flagged it in the instant between its read and the worker's claim.
+      await db.query(`update job_executions set cancel_requested_at=now(), cancel_requested_by='api' where id=$1`, [id]);
+      const at = (await executions.findById(id))!.cancel_requested_at!;
+      expect(await runner.run(id)).toBe('cancelled');
+      await expectStopped(id, at);
+      expect(script.calls.length).toBe(calls);
+      expect((await contextOf(id)).steps).toEqual({});
+    });
+
+    it('a stop whose announcement was missed is seen between steps', async () => {
+      const id = await prepare([step('g', { mode: 'gate' }), step('next', { mode: 'echo', value: 2 })]);
+      const p = runner.run(id);
+      await until(() => script.gate !== undefined);
+      await executions.requestStop(id, { by: 'api' });
+      const at = (await executions.findById(id))!.cancel_requested_at!;
+      script.gate!();
+      script.gate = undefined;
+      expect(await p).toBe('cancelled');
+      await expectStopped(id, at);
+      const ctx = await contextOf(id);
+      expect(ctx.steps.g.status).toBe('success');
+      expect(ctx.steps.next).toBeUndefined();
+    });
+
+    it('a stop whose announcement was missed is seen at the heartbeat', async () => {
+      const id = await prepare([step('w', { mode: 'wait', ms: 30_000 })]);
+      const before = script.calls.length;
+      const p = runner.run(id);
+      await until(() => script.calls.length > before);
+      await executions.requestStop(id, { by: 'api' });
+      const at = (await executions.findById(id))!.cancel_requested_at!;
+      await runner.heartbeat();
+      expect(await p).toBe('cancelled');
+      await expectStopped(id, at, 'w');
+    });
   });
 });
