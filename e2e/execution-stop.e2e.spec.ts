@@ -170,7 +170,12 @@ describe('execution stop end to end (two workers)', () => {
 
     expect((await api().call('POST', `/api/executions/${running}/stop`)).status).toBe(202);
     await waitStatus(running, 'cancelled', 5_000);
-    const next = await trigger(job.id);
+    // Concurrent triggers share the webhook's per-job lock: exactly one starts.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => api().call<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`)));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(5);
+    const next = answers.find((a) => a.status === 202)!.body.execution_id;
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.execution_id).toBe(next);
     expect(next).not.toBe(running);
     await waitRunningInStep(next);
     expect((await api().call('POST', `/api/executions/${next}/stop`)).status).toBe(202);

@@ -172,6 +172,8 @@ describe('webhook triggers end to end (two api processes, scheduler, worker)', (
     // Pending (before a worker took it) counts as in progress, and so does running.
     const during = await Promise.all([call(path, { body: '{}', secret }), call(path, { body: '{}', secret }, client2)]);
     expect(during.map((d) => d.status)).toEqual([409, 409]);
+    // The refusal names the execution in progress (the same check as manual triggers).
+    expect(during.map((d) => d.body?.execution_id)).toEqual([first.body!.execution_id, first.body!.execution_id]);
     await waitFor(async () => held.length > 0, 30_000, 'the held step to call the fixture');
     expect((await call(path, { body: '{}', secret }, client2)).status).toBe(409);
     held.shift()!.writeHead(200, { 'content-type': 'application/json' }).end('{}');
