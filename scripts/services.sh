@@ -3,6 +3,8 @@
 # each as this project's own process on a loopback port, all data under .data/.
 #
 #   scripts/services.sh up       install what is missing (apt/npm), start what is not running
+#   scripts/services.sh up --core  only what the system itself needs (PostgreSQL, Redis, S3), not
+#                                  the step types' test servers and tools (scripts/services.d)
 #   scripts/services.sh down     stop exactly what `up` started (by PID file)
 #   scripts/services.sh status   say what runs where
 #
@@ -150,7 +152,7 @@ extra_down() { local i; for ((i=${#EXTRA[@]}-1; i>=0; i--)); do "${EXTRA[$i]}_do
 mkdir -p "$RUN" "$LOGS"
 chmod 755 "$DATA" "$LOGS" 2>/dev/null || true
 case "${1:-}" in
-  up) postgres_up; redis_up; s3_up; extra up ;;
+  up) postgres_up; redis_up; s3_up; [ "${2:-}" = --core ] || extra up ;;
   down) extra_down; s3_down; redis_down; postgres_down ;;
   status)
     [ -f "$DATA/postgres/postmaster.pid" ] && head -1 "$DATA/postgres/postmaster.pid" >"$RUN/postgres.pid" 2>/dev/null || true
@@ -158,5 +160,5 @@ case "${1:-}" in
     status_line redis "$RUN/redis.pid" "redis://127.0.0.1:$REDIS_PORT" "$REDIS_PORT"
     status_line s3 "$RUN/s3.pid" "http://127.0.0.1:$S3_PORT" "$S3_PORT"
     extra status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--core]|down|status" >&2; exit 2 ;;
 esac

@@ -9,7 +9,8 @@ RUN=.data/run
 LOGS=.data/logs
 
 bash scripts/bootstrap.sh
-bash scripts/services.sh up
+# The system's own servers; the step types' test servers (MariaDB, sshd) are for the tests.
+bash scripts/services.sh up --core
 echo "[start] building"
 pnpm exec turbo run build --output-logs=errors-only >/dev/null
 if [ -f .env ]; then set -a; . ./.env; set +a; fi

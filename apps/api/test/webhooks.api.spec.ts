@@ -35,7 +35,7 @@ describe('webhook definitions through the job API (real PostgreSQL + S3)', () =>
       .send(cronJob(uniqueName('bad'), { triggers: { webhook: { enabled: true, secret_key: 'short', forward_headers: ['ok', 'not a header'] } } }))
       .expect(400);
     const paths = res.body.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(expect.arrayContaining(['triggers.webhook.secret_key', 'triggers.webhook.forward_headers[1]']));
+    expect(paths).toEqual(expect.arrayContaining(['triggers.webhook.secret_key', 'triggers.webhook.forward_headers']));
     expect(JSON.stringify(res.body)).not.toContain('whsec_');
   });
 

@@ -14,7 +14,6 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
@@ -54,6 +53,9 @@ export const MAX_STEPS = 100;
 /** Longest per-step retry back-off base: one day. */
 export const MAX_BACKOFF_SECONDS = 86_400;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MAX_FORWARD_HEADERS = 100;
+/** An HTTP header name (RFC 9110 token), at most 256 characters. */
+export const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** A step config as stored: the JSON object written in the definition (checked by the step type). */
@@ -79,13 +81,27 @@ export class WebhookTrigger {
   @IsBoolean(A_BOOLEAN)
   enabled: boolean = true;
 
-  /** HMAC-SHA256 key of `X-Webhook-Signature`; at least 16 characters, required unless `enabled: false`. */
-  @ValidateIf((o: WebhookTrigger, v: unknown) => o.enabled !== false || (v !== undefined && v !== null))
-  @IsDefined({ message: 'is required when the webhook is enabled' })
+  /**
+   * HMAC-SHA256 key of `X-Webhook-Signature`, at least 16 characters. Optional: without one the
+   * api generates a secret and returns it once. The api keeps it encrypted in the system
+   * database; the definition it stores never holds it.
+   */
+  @IsOptional()
   @MaxLength(512, AT_MOST_CHARS)
   @MinLength(MIN_WEBHOOK_SECRET_LENGTH, AT_LEAST_CHARS)
   @IsString(A_STRING)
   secret_key?: string | null;
+
+  /**
+   * Request headers copied into the context's `webhook.headers` (case-insensitive names). Absent:
+   * every header except Authorization, Cookie and the signature headers.
+   */
+  @IsOptional()
+  @Matches(HTTP_HEADER_NAME, { each: true, message: 'must be an HTTP header name' })
+  @IsString({ each: true, message: 'must be an HTTP header name' })
+  @ArrayMaxSize(MAX_FORWARD_HEADERS, { message: `must contain at most ${MAX_FORWARD_HEADERS} header names` })
+  @IsArray({ message: 'must be an array of header names' })
+  forward_headers?: string[] | null;
 
   @IsOptional()
   @IsObject(AN_OBJECT)

@@ -131,6 +131,11 @@ describe('validateJobDefinition: valid definitions', () => {
     });
   });
 
+  it('accepts a webhook without a secret (the api generates one) and with forward_headers', () => {
+    const hook = (ok(definition({ triggers: { webhook: { forward_headers: ['X-Partner-Id'] } } }))['triggers'] as Json)['webhook'];
+    expect(hook).toEqual({ enabled: true, forward_headers: ['X-Partner-Id'] });
+  });
+
   it('passes each step config, as submitted, to the catalog of its type', () => {
     const local = new FakeStepCatalog();
     const steps = [pingStep({}, { timeout_seconds: 5 }), { id: 'q', name: 'Q', type: 'sql', config: { query: 'select 1' } }];
@@ -253,7 +258,8 @@ describe('validateJobDefinition: invalid definitions', () => {
     ['schedule an array', schedule([{ type: 'cron', expression: '0 0 1 * * ?' }] as unknown as Json), [{ path: 'schedule', message: 'must be an object' }]],
     // triggers
     ['short webhook secret', definition({ triggers: { webhook: { enabled: true, secret_key: 'short' } } }), [{ path: 'triggers.webhook.secret_key', message: 'must be at least 16 characters long' }]],
-    ['enabled webhook without secret', definition({ triggers: { webhook: {} } }), [{ path: 'triggers.webhook.secret_key', message: 'is required when the webhook is enabled' }]],
+    ['forward_headers not header names', definition({ triggers: { webhook: { forward_headers: ['X-Ok', 'bad header'] } } }), [{ path: 'triggers.webhook.forward_headers', message: 'must be an HTTP header name' }]],
+    ['forward_headers not an array', definition({ triggers: { webhook: { forward_headers: 'X-A' } } }), [{ path: 'triggers.webhook.forward_headers', message: 'must be an array of header names' }]],
     ['rate limit without window', definition({ triggers: { webhook: { secret_key: '0123456789abcdef', rate_limit: { max_requests: 10 } } } }),
       [{ path: 'triggers.webhook.rate_limit.window_seconds', message: 'is required' }]],
     ['trigger flag not boolean', definition({ triggers: { manual: 'no' } }), [{ path: 'triggers.manual', message: 'must be a boolean' }]],

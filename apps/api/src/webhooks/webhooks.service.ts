@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsRepository, SecretCipherError, WebhooksRepository, type JobRecord, type Queryable, type WebhookRecord } from '@vecron/db';
 import type { JobDefinition } from '@vecron/definitions';
 import { API_CONFIG, type ApiEnv } from '../config/api.env';
-import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
+import { ConflictError, NotFoundError } from '../errors/app-errors';
 import type { ListWebhooksQuery, WebhookInfoDto, WebhookListDto } from './dto/webhook.dto';
 import { WebhookCallStatsStore } from './webhook-call-stats';
-import { redactWebhookSecret, splitWebhookSecret, takeWebhookFields, type WebhookPlan } from './webhook-definition';
+import { redactWebhookSecret, splitWebhookSecret, type WebhookPlan } from './webhook-definition';
 import { newWebhookKey, newWebhookSecret, webhookPath } from './webhook-keys';
 
 /**
@@ -23,24 +23,9 @@ export class WebhooksService {
     private readonly stats: WebhookCallStatsStore,
   ) {}
 
-  /**
-   * Validates a submitted definition with `validate` (the jobs' validator), the webhook fields
-   * the api handles itself included; returns the definition to store (no secret) and the plan
-   * for the job's webhook row.
-   */
+  /** Validates a submitted definition with `validate` (the jobs' validator); returns the definition to store (no secret) and the plan for the job's webhook row. */
   prepare(raw: unknown, validate: (raw: unknown) => JobDefinition): { definition: JobDefinition; plan: WebhookPlan } {
-    const input = takeWebhookFields(raw);
-    let definition: JobDefinition;
-    try {
-      definition = validate(input.raw);
-    } catch (err) {
-      if (err instanceof RequestValidationError && input.errors.length > 0) {
-        throw new RequestValidationError([...(err.details ?? []), ...input.errors], err.message);
-      }
-      throw err;
-    }
-    if (input.errors.length > 0) throw new RequestValidationError(input.errors, 'invalid job definition');
-    return splitWebhookSecret(definition, input);
+    return splitWebhookSecret(validate(raw));
   }
 
   /**
