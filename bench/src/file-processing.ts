@@ -6,6 +6,7 @@
  *   node bench/dist/file-processing.js            (after `pnpm --filter @vecron/bench build`)
  *
  * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
+ *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)
  *      BENCH_FILE_PROFILE=DIR (a V8 CPU profile of each child, for `node bench/dist/cpu-profile-top.js`)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
@@ -37,6 +38,15 @@ function storage(): MinioObjectStorage {
 function peakRssMb(): number {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
+}
+
+/** Largest V8 heap (total) and off-heap memory (Buffers, external) seen, sampled every 200 ms: where the RSS goes. */
+const memoryPeaks = { heap_total_mb: 0, heap_used_mb: 0, external_mb: 0 };
+function sampleMemory(): void {
+  const m = process.memoryUsage();
+  memoryPeaks.heap_total_mb = Math.max(memoryPeaks.heap_total_mb, Math.round(m.heapTotal / MB));
+  memoryPeaks.heap_used_mb = Math.max(memoryPeaks.heap_used_mb, Math.round(m.heapUsed / MB));
+  memoryPeaks.external_mb = Math.max(memoryPeaks.external_mb, Math.round(m.external / MB));
 }
 
 function cpuMs(): number {
@@ -207,6 +217,8 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
     ctx('read'),
   )) as FileReadOutput;
   const readMs = Date.now() - started;
+  const readPeakRss = peakRssMb();
+  const readPeaks = { ...memoryPeaks };
   const write = (await executor.execute(
     validateStepConfig(executor, {
       operation: 'write',
@@ -218,7 +230,7 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
     ctx('write'),
   )) as FileWriteOutput;
   const ms = Date.now() - started;
-  return { ms, read_ms: readMs, write_ms: ms - readMs, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+  return { ms, read_ms: readMs, write_ms: ms - readMs, read_peak_rss_mb: readPeakRss, read_heap_total_mb: readPeaks.heap_total_mb, read_external_mb: readPeaks.external_mb, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
 }
 
 function child(mode: string, ...args: string[]): Record<string, number> {
@@ -234,14 +246,17 @@ function child(mode: string, ...args: string[]): Record<string, number> {
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2);
   if (mode) {
+    setInterval(sampleMemory, 200).unref();
     const result =
       mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
-    process.stdout.write(JSON.stringify(result) + '\n');
+    sampleMemory();
+    process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
   }
   const sections = new Set((process.env.BENCH_FILE_SECTIONS ?? 'csv,xlsx').split(','));
   const csvMb = Number(process.env.BENCH_FILE_CSV_MB ?? 1024);
   const xlsxMb = Number(process.env.BENCH_FILE_XLSX_MB ?? 200);
+  const keep = process.env.BENCH_FILE_KEEP === '1';
   const s = storage();
   await s.ensureBucket();
   const lines: string[] = [];
@@ -257,7 +272,11 @@ async function main(): Promise<void> {
       if (!enabled) continue;
       const key = `${DIR}/input/bench.${name}`;
       const genStart = Date.now();
-      const gen = name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB);
+      // BENCH_FILE_KEEP=1: keep the inputs at the end, and reuse them (same size asked) on the next run.
+      const genKey = `${key}.${mb}.json`;
+      const kept = keep && (await s.exists(genKey)) ? (JSON.parse((await s.get(genKey)).toString()) as { rows: number; bytes: number }) : undefined;
+      const gen = kept ?? (name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB));
+      if (keep && !kept) await s.put(genKey, JSON.stringify(gen));
       print(`${name}: generated ${fmt(gen.bytes / MB, 1)} MB, ${fmt(gen.rows)} rows in ${fmt((Date.now() - genStart) / 1000, 1)} s`);
       const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
       print(`${name}: bare parser ${JSON.stringify(bare)}`);
@@ -292,7 +311,7 @@ async function main(): Promise<void> {
     print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'vs bare parse+stringify+upload', 'peak RSS MB', 'CPU s', 'bare parser CPU / its CPU', 'bare convert CPU / its CPU'], rows));
   } finally {
     // Remove every object of this bench (inputs, NDJSON spills, outputs).
-    await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);
+    if (!keep) await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);
   }
   const dir = path.join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });

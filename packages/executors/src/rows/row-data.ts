@@ -30,7 +30,7 @@ export const ROW_PREVIEW_SIZE = 20;
 export const NDJSON_MIME_TYPE = 'application/x-ndjson';
 
 /** NDJSON text gathered before one write to the upload stream (a write per line costs more than the JSON). */
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_CHARS = 64 * 1024;
 /** Rows in a batch of readRowBatches. */
 export const ROW_BATCH_SIZE = 1000;
 
