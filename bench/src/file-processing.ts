@@ -235,7 +235,7 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
 
 function child(mode: string, ...args: string[]): Record<string, number> {
   // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
-  const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? "")}.cpuprofile`] : [];
+  const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
   const out = execFileSync(process.execPath, [...profile, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
