@@ -6,6 +6,8 @@
  *   node bench/dist/file-processing.js            (after `pnpm --filter @vecron/bench build`)
  *
  * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
+ *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)
+ *      BENCH_FILE_PROFILE=DIR (a V8 CPU profile of each child, for `node bench/dist/cpu-profile-top.js`)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
  * peak RSS (VmHWM) is its own. All children read the same objects from the local S3 endpoint.
@@ -16,6 +18,7 @@ import os from 'os';
 import path from 'path';
 import { PassThrough, Transform } from 'stream';
 import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
@@ -35,6 +38,15 @@ function storage(): MinioObjectStorage {
 function peakRssMb(): number {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
+}
+
+/** Largest V8 heap (total) and off-heap memory (Buffers, external) seen, sampled every 200 ms: where the RSS goes. */
+const memoryPeaks = { heap_total_mb: 0, heap_used_mb: 0, external_mb: 0 };
+function sampleMemory(): void {
+  const m = process.memoryUsage();
+  memoryPeaks.heap_total_mb = Math.max(memoryPeaks.heap_total_mb, Math.round(m.heapTotal / MB));
+  memoryPeaks.heap_used_mb = Math.max(memoryPeaks.heap_used_mb, Math.round(m.heapUsed / MB));
+  memoryPeaks.external_mb = Math.max(memoryPeaks.external_mb, Math.round(m.external / MB));
 }
 
 function cpuMs(): number {
@@ -135,6 +147,29 @@ async function childParseCsv(key: string): Promise<Record<string, number>> {
   return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
 }
 
+/**
+ * The least a CSV → CSV conversion does: csv-parse from S3 piped into csv-stringify (stream API,
+ * as one would write it) piped into an upload to S3. Every record is written (no filter).
+ */
+async function childConvertCsv(key: string): Promise<Record<string, number>> {
+  const started = Date.now();
+  const s = storage();
+  const stream = await s.getStream(key);
+  const parser = parse({ delimiter: ';', relax_column_count: true, info: true, bom: true });
+  let records = 0;
+  const unwrap = new Transform({
+    objectMode: true,
+    transform(item: { record: string[] }, _e, cb) {
+      records++;
+      cb(null, item.record);
+    },
+  });
+  const body = new PassThrough({ highWaterMark: MB });
+  stream.pipe(parser).pipe(unwrap).pipe(stringify({ delimiter: ';', record_delimiter: 'windows' })).pipe(body);
+  await s.putStream(`${DIR}/bare-out.csv`, body, { contentType: 'text/csv' });
+  return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+}
+
 async function childParseXlsx(key: string): Promise<Record<string, number>> {
   const started = Date.now();
   const stream = await storage().getStream(key);
@@ -182,6 +217,8 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
     ctx('read'),
   )) as FileReadOutput;
   const readMs = Date.now() - started;
+  const readPeakRss = peakRssMb();
+  const readPeaks = { ...memoryPeaks };
   const write = (await executor.execute(
     validateStepConfig(executor, {
       operation: 'write',
@@ -193,11 +230,13 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
     ctx('write'),
   )) as FileWriteOutput;
   const ms = Date.now() - started;
-  return { ms, read_ms: readMs, write_ms: ms - readMs, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+  return { ms, read_ms: readMs, write_ms: ms - readMs, read_peak_rss_mb: readPeakRss, read_heap_total_mb: readPeaks.heap_total_mb, read_external_mb: readPeaks.external_mb, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
 }
 
 function child(mode: string, ...args: string[]): Record<string, number> {
-  const out = execFileSync(process.execPath, [__filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
+  const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
+  const out = execFileSync(process.execPath, [...profile, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
 
@@ -207,14 +246,17 @@ function child(mode: string, ...args: string[]): Record<string, number> {
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2);
   if (mode) {
+    setInterval(sampleMemory, 200).unref();
     const result =
-      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
-    process.stdout.write(JSON.stringify(result) + '\n');
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+    sampleMemory();
+    process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
   }
   const sections = new Set((process.env.BENCH_FILE_SECTIONS ?? 'csv,xlsx').split(','));
   const csvMb = Number(process.env.BENCH_FILE_CSV_MB ?? 1024);
   const xlsxMb = Number(process.env.BENCH_FILE_XLSX_MB ?? 200);
+  const keep = process.env.BENCH_FILE_KEEP === '1';
   const s = storage();
   await s.ensureBucket();
   const lines: string[] = [];
@@ -230,33 +272,46 @@ async function main(): Promise<void> {
       if (!enabled) continue;
       const key = `${DIR}/input/bench.${name}`;
       const genStart = Date.now();
-      const gen = name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB);
+      // BENCH_FILE_KEEP=1: keep the inputs at the end, and reuse them (same size asked) on the next run.
+      const genKey = `${key}.${mb}.json`;
+      const kept = keep && (await s.exists(genKey)) ? (JSON.parse((await s.get(genKey)).toString()) as { rows: number; bytes: number }) : undefined;
+      const gen = kept ?? (name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB));
+      if (keep && !kept) await s.put(genKey, JSON.stringify(gen));
       print(`${name}: generated ${fmt(gen.bytes / MB, 1)} MB, ${fmt(gen.rows)} rows in ${fmt((Date.now() - genStart) / 1000, 1)} s`);
       const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
       print(`${name}: bare parser ${JSON.stringify(bare)}`);
       const pipe = child('pipeline', name === 'csv' ? 'csv' : 'excel', key);
       print(`${name}: pipeline ${JSON.stringify(pipe)}`);
+      const convert = name === 'csv' ? child('convert-csv', key) : undefined;
+      if (convert) print(`${name}: bare parse + stringify + upload ${JSON.stringify(convert)}`);
       const sizeMb = gen.bytes / MB;
       const bareRate = sizeMb / (bare.ms! / 1000);
       const pipeRate = sizeMb / (pipe.ms! / 1000);
       const readRate = sizeMb / (pipe.read_ms! / 1000);
-      rows.push([`${name} ${fmt(sizeMb, 0)} MB, ${fmt(gen.rows)} rows`, 'bare parser', fmt(bareRate, 1), '-', fmt(bare.peak_rss_mb!, 0), fmt(bare.cpu_ms! / 1000, 1), '-']);
-      rows.push(['', 'read step (parse + transform + NDJSON spill)', fmt(readRate, 1), `${fmt((readRate / bareRate) * 100, 0)} %`, '-', '-', '-']);
+      const pct = (x: number): string => `${fmt(x * 100, 0)} %`;
+      rows.push([`${name} ${fmt(sizeMb, 0)} MB, ${fmt(gen.rows)} rows`, 'bare parser', fmt(bareRate, 1), '-', '-', fmt(bare.peak_rss_mb!, 0), fmt(bare.cpu_ms! / 1000, 1), '-', '-']);
+      const convertRate = convert ? sizeMb / (convert.ms! / 1000) : undefined;
+      if (convert) {
+        rows.push(['', 'bare parse + stringify + upload (all rows)', fmt(convertRate!, 1), pct(convertRate! / bareRate), '-', fmt(convert.peak_rss_mb!, 0), fmt(convert.cpu_ms! / 1000, 1), pct(bare.cpu_ms! / convert.cpu_ms!), '-']);
+      }
+      rows.push(['', 'read step (parse + transform + NDJSON spill)', fmt(readRate, 1), pct(readRate / bareRate), '-', '-', '-', '-', '-']);
       rows.push([
         '',
         `read → transform → write (2 steps, ${name} out, ${fmt(pipe.rows!)} rows)`,
         fmt(pipeRate, 1),
-        `${fmt((pipeRate / bareRate) * 100, 0)} %`,
+        pct(pipeRate / bareRate),
+        convert ? pct(pipeRate / convertRate!) : '-',
         fmt(pipe.peak_rss_mb!, 0),
         fmt(pipe.cpu_ms! / 1000, 1),
-        `${fmt((bare.cpu_ms! / pipe.cpu_ms!) * 100, 0)} %`,
+        pct(bare.cpu_ms! / pipe.cpu_ms!),
+        convert ? pct(convert.cpu_ms! / pipe.cpu_ms!) : '-',
       ]);
-      results[name] = { generated: gen, bare, pipeline: pipe, bare_mb_s: bareRate, read_mb_s: readRate, pipeline_mb_s: pipeRate };
+      results[name] = { generated: gen, bare, convert, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, read_mb_s: readRate, pipeline_mb_s: pipeRate };
     }
-    print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'peak RSS MB', 'CPU s', 'bare CPU / pipeline CPU'], rows));
+    print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'vs bare parse+stringify+upload', 'peak RSS MB', 'CPU s', 'bare parser CPU / its CPU', 'bare convert CPU / its CPU'], rows));
   } finally {
     // Remove every object of this bench (inputs, NDJSON spills, outputs).
-    await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);
+    if (!keep) await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);
   }
   const dir = path.join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });

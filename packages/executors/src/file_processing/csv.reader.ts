@@ -30,8 +30,12 @@ export interface CsvSource {
   /** The delimiter used (detected when `auto`). */
   delimiter: string;
   encoding: string;
-  records: AsyncGenerator<CsvRecord>;
+  /** The records in batches (what the parser has ready, up to RECORD_BATCH_SIZE). */
+  batches: AsyncGenerator<CsvRecord[]>;
 }
+
+/** Most records in one batch. */
+const RECORD_BATCH_SIZE = 1000;
 
 const REASONS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'unterminated quote: a quoted field is still open at the end of the file',
@@ -41,7 +45,9 @@ const REASONS: Record<string, string> = {
 };
 
 /**
- * Streams the records of a CSV (csv-parse, one record at a time, with backpressure). Quote and
+ * Streams the records of a CSV (csv-parse, with backpressure), in batches: each batch is what the
+ * parser has ready (read synchronously from its buffer), so that the consumer awaits once per
+ * batch rather than once per record. Quote and
  * structure errors become FileFormatError naming the file, line and reason. Column counts are
  * not checked here (the caller knows the header).
  */
@@ -61,16 +67,32 @@ export async function openCsv(source: Readable, options: CsvReadOptions): Promis
   const input = Readable.from(decoded.chunks, { objectMode: false });
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
+  // Errors are read from `parser.errored` by the batch loop; this listener keeps an error raised
+  // between two reads from being an unhandled 'error' event.
+  parser.on('error', () => undefined);
   const onAbort = (): void => {
     input.destroy();
     parser.destroy(new Error('aborted'));
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  async function* records(): AsyncGenerator<CsvRecord> {
+  type Item = { record: string[]; info: { lines: number } };
+  async function* batches(): AsyncGenerator<CsvRecord[]> {
     try {
-      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        yield { values: item.record, line: item.info.lines };
+      for (;;) {
+        const batch: CsvRecord[] = [];
+        let item: Item | null;
+        while (batch.length < RECORD_BATCH_SIZE && (item = parser.read() as Item | null) !== null) {
+          batch.push({ values: item.record, line: item.info.lines });
+        }
+        if (batch.length > 0) {
+          yield batch;
+          continue;
+        }
+        if (parser.errored) throw parser.errored;
+        if (parser.readableEnded) return;
+        if (parser.destroyed) throw new Error('the CSV parser closed before the end of the file');
+        await readableOrEnd(parser);
       }
     } catch (err) {
       const code = (err as Partial<CsvError>).code;
@@ -88,5 +110,22 @@ export async function openCsv(source: Readable, options: CsvReadOptions): Promis
       source.destroy();
     }
   }
-  return { delimiter, encoding: decoded.encoding, records: records() };
+  return { delimiter, encoding: decoded.encoding, batches: batches() };
+}
+
+/** Resolves when `stream` has data to read, has ended, or has failed (the caller then checks which). */
+function readableOrEnd(stream: Readable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      stream.off('readable', done);
+      stream.off('end', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('readable', done);
+    stream.on('end', done);
+    stream.on('error', done);
+    stream.on('close', done);
+  });
 }

@@ -1,7 +1,7 @@
 import type { Writable } from 'stream';
-import { stringify } from 'csv-stringify';
+import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
 import type { LineEnding } from './file-processing.config';
-import { waitForDrain, type FileWriter } from './file-writer';
+import { writeChunk, type FileWriter, type RowValues } from './file-writer';
 
 export interface CsvWriteOptions {
   delimiter: string;
@@ -10,6 +10,8 @@ export interface CsvWriteOptions {
   lineEnding: LineEnding;
   bom: boolean;
 }
+
+const UTF8_BOM = '\ufeff';
 
 function csvText(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -22,41 +24,47 @@ function csvText(value: unknown): string {
 /**
  * CSV through csv-stringify: fields quoted only when they hold the delimiter, a quote or a line
  * break; null → empty field; booleans `true`/`false`; objects as JSON.
+ *
+ * A batch of rows is stringified in one call (csv-stringify's sync API) and written to the
+ * stream as one chunk, waiting on backpressure once per batch: a record per stream chunk (the
+ * stream API) costs far more in stream machinery than the stringify itself.
  */
 export function createCsvWriter(out: Writable, options: CsvWriteOptions): FileWriter {
-  const stringifier = stringify({
+  const stringifyOptions: StringifyOptions = {
     delimiter: options.delimiter,
-    bom: options.bom,
     record_delimiter: options.lineEnding === 'crlf' ? 'windows' : 'unix',
     // A lone LF or CR must be quoted too, whatever the record delimiter.
     quoted_match: /[\r\n]/,
-  });
-  stringifier.pipe(out);
-  let headerDone = !options.header;
-  const push = async (record: string[]): Promise<void> => {
-    if (!stringifier.write(record)) await waitForDrain(stringifier);
   };
-  return {
-    async write(values) {
-      if (!headerDone) {
-        headerDone = true;
-        await push(options.columns);
-      }
+  let started = false;
+  /** The BOM and the header, before the first rows (or alone, for a file without rows). */
+  const prefix = (): string => {
+    if (started) return '';
+    started = true;
+    return (options.bom ? UTF8_BOM : '') + (options.header ? stringify([options.columns], stringifyOptions) : '');
+  };
+  const writeRows = async (rows: readonly RowValues[]): Promise<void> => {
+    const records = new Array<string[]>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const values = rows[r]!;
       const record = new Array<string>(values.length);
       for (let i = 0; i < values.length; i++) record[i] = csvText(values[i]);
-      await push(record);
-    },
+      records[r] = record;
+    }
+    const text = prefix() + (records.length > 0 ? stringify(records, stringifyOptions) : '');
+    if (text !== '') await writeChunk(out, text);
+  };
+  return {
+    write: (values) => writeRows([values]),
+    writeRows,
     async end() {
-      if (!headerDone) {
-        headerDone = true;
-        await push(options.columns);
-      }
+      const text = prefix();
+      if (text !== '') await writeChunk(out, text);
       await new Promise<void>((resolve, reject) => {
         out.once('finish', resolve);
         out.once('error', reject);
-        stringifier.end();
+        out.end();
       });
     },
   };
 }
-

@@ -2,7 +2,7 @@ import { PassThrough, Transform, type Readable } from 'stream';
 import type { FileEntry } from '@vecron/context';
 import { executionFileKey, executionOutputKey, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import { StepAbortedError, StepTimeoutError, UnrecoverableStepError } from '../errors';
-import { DEFAULT_ROW_LIMITS, readRows, RowCollector, type RowLimits } from '../rows/row-data';
+import { DEFAULT_ROW_LIMITS, readRowBatches, RowCollector, type Row, type RowLimits } from '../rows/row-data';
 import type { StepExecutor, StepRunContext } from '../step-executor';
 import { openCsv } from './csv.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
@@ -27,6 +27,8 @@ export const XLSX_MIME_TYPE = 'application/vnd.openxmlformats-officedocument.spr
 export const MAX_LISTED_REJECTS = 100;
 /** Rows between two checks of the abort signal. */
 const ABORT_CHECK_EVERY = 1024;
+/** XLSX rows gathered before they go to the RowCollector (few: a batch that lives while exceljs parses many rows outlives young-generation GCs and piles up as old-space garbage). */
+const XLSX_READ_BATCH = 32;
 
 export interface FileProcessingExecutorOptions {
   /** Default inline limits of a read's output (a step's `options.inline_limit` overrides them). */
@@ -35,7 +37,8 @@ export interface FileProcessingExecutorOptions {
 
 /** A source of rows: the values of each record in order, with the position they come from. */
 interface RecordSource {
-  records: AsyncIterable<{ values: unknown[]; line: number }>;
+  /** Records in batches (one await per batch). */
+  batches: AsyncIterable<{ values: unknown[]; line: number }[]>;
   /** CSV: a record must have exactly as many fields as the header. */
   strictWidth: boolean;
   sheet?: string;
@@ -92,7 +95,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
         trim: options.trim ?? false,
         signal,
       });
-      const output = await this.collect(key, { records: csv.records, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      const output = await this.collect(key, { batches: csv.batches, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       run.logger.info(
         { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
         'file_processing read csv',
@@ -106,14 +109,14 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     for await (const sheet of readXlsxSheets(source, key)) {
       seen.push(sheet.name);
       if (options.all_sheets) {
-        const rows = await this.collect(key, { records: sheet.rows(), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`));
+        const rows = await this.collect(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`));
         all.sheets[sheet.name] = rows;
         all.row_count += rows.row_count;
         continue;
       }
       const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
       if (!match) continue;
-      const output: FileReadOutput = await this.collect(key, { records: sheet.rows(), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      const output: FileReadOutput = await this.collect(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       output.sheet = sheet.name;
       run.logger.info({ file: key, sheet: sheet.name, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read xlsx');
       return output;
@@ -151,26 +154,33 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     };
     if (!hasHeader && options.columns) setColumns(options.columns);
     try {
-      for await (const record of source.records) {
-        if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
-        if (columns === undefined) {
-          if (hasHeader) {
-            setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
-            continue;
+      let out: Row[] = [];
+      for await (const batch of source.batches) {
+        for (const record of batch) {
+          if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
+          if (columns === undefined) {
+            if (hasHeader) {
+              setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
+              continue;
+            }
+            setColumns(record.values.map((_v, i) => `column_${i + 1}`));
           }
-          setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+          rowsRead++;
+          if (rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+          const position = { row: rowsRead, line: record.line };
+          try {
+            const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
+            const row = (transformer as RowTransformer).transform(values, position);
+            if (row !== null) out.push(row);
+          } catch (err) {
+            if (!(err instanceof FileRowError) || !skipErrors) throw err;
+            rejectedCount++;
+            if (rejected.length < MAX_LISTED_REJECTS) rejected.push(rejectOf(err));
+          }
         }
-        rowsRead++;
-        if (rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
-        const position = { row: rowsRead, line: record.line };
-        try {
-          const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
-          const row = (transformer as RowTransformer).transform(values, position);
-          if (row !== null) await collector.add(row);
-        } catch (err) {
-          if (!(err instanceof FileRowError) || !skipErrors) throw err;
-          rejectedCount++;
-          if (rejected.length < MAX_LISTED_REJECTS) rejected.push(rejectOf(err));
+        if (out.length > 0) {
+          await collector.addRows(out, (transformer as RowTransformer).columns);
+          out = [];
         }
       }
       if (signal.aborted) throw new StepAbortedError(signal.reason);
@@ -194,11 +204,11 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     const key = outputKey(run, destination);
     const filename = destination.split('/').pop() as string;
     const source = rowSource(config.data_source);
-    const rows = readRows(source.rows, { storage: run.storage, jobId: run.jobId, executionId: run.executionId })[Symbol.asyncIterator]();
+    const batches = readRowBatches(source.rows, { storage: run.storage, jobId: run.jobId, executionId: run.executionId })[Symbol.asyncIterator]();
 
     // Columns: the option, else the source's columns, else the keys of the first row.
-    let first = await rows.next();
-    const inputColumns = options.columns ?? source.columns ?? (first.done ? [] : Object.keys(first.value));
+    let next = await batches.next();
+    const inputColumns = options.columns ?? source.columns ?? (next.done || next.value.length === 0 ? [] : Object.keys(next.value[0]!));
     const transformer = new RowTransformer(options.transformations ?? [], inputColumns, { file: key });
     const columns = transformer.columns;
 
@@ -229,23 +239,27 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     let rowCount = 0;
     let n = 0;
     try {
-      while (!first.done) {
-        n++;
-        if (n % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
-        const row = first.value;
-        const values = inputColumns.map((c) => row[c]);
-        const out = transformer.transform(values, { row: n });
-        if (out !== null) {
-          await writer.write(columns.map((c) => out[c]));
-          rowCount++;
+      while (!next.done) {
+        const out: unknown[][] = [];
+        for (const row of next.value) {
+          n++;
+          if (n % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+          const values = new Array<unknown>(inputColumns.length);
+          for (let i = 0; i < inputColumns.length; i++) values[i] = row[inputColumns[i]!];
+          const result = transformer.transformValues(values, { row: n });
+          if (result !== null) out.push(result);
         }
-        first = await rows.next();
+        if (out.length > 0) {
+          await writer.writeRows(out);
+          rowCount += out.length;
+        }
+        next = await batches.next();
       }
       if (signal.aborted) throw new StepAbortedError(signal.reason);
       await writer.end();
       await upload;
     } catch (err) {
-      await rows.return?.(undefined);
+      await batches.return?.(undefined);
       counter.destroy();
       body.destroy(err instanceof Error ? err : new Error(String(err)));
       await upload.catch(() => undefined);
@@ -332,4 +346,17 @@ function rejectOf(err: FileRowError): RejectedRow {
   if (location.column !== undefined) reject.column = location.column;
   if (location.value !== undefined) reject.value = quoteValue(location.value);
   return reject;
+}
+
+/** Groups the items of `source` in arrays of up to `size`. */
+async function* inBatches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of source) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -84,8 +84,9 @@ export class RowTransformer {
         case 'filter': {
           const ast: ConditionAst = parseCondition(t.condition, { anyRoot: true });
           const view = [...current];
+          // One object reused for every row (the condition only reads it while it runs).
+          const row: Row = {};
           this.ops.push((values, position) => {
-            const row: Row = {};
             for (const c of view) row[c.name] = values[c.index] ?? null;
             try {
               return evaluateRowCondition(ast, row);
@@ -102,6 +103,18 @@ export class RowTransformer {
     });
     this.columns = current.map((c) => c.name);
     this.outputIndexes = current.map((c) => c.index);
+  }
+
+  /** The output values in the order of `columns`, or null when a filter drops the row. `values` is modified in place. */
+  transformValues(values: unknown[], position: RowPosition): unknown[] | null {
+    for (const op of this.ops) if (!op(values, position)) return null;
+    const { outputIndexes } = this;
+    const out = new Array<unknown>(outputIndexes.length);
+    for (let i = 0; i < outputIndexes.length; i++) {
+      const v = values[outputIndexes[i]!];
+      out[i] = v === undefined ? null : v;
+    }
+    return out;
   }
 
   /** The output row, or null when a filter drops it. `values` is modified in place. */

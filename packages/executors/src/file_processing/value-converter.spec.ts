@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { ConversionProblem, createConverter, spreadsheetDateText } from './value-converter';
 
 const reason = (fn: () => unknown): string => {
@@ -11,6 +12,18 @@ const reason = (fn: () => unknown): string => {
 };
 
 describe('createConverter', () => {
+  it('decimal: the plain-text fast path gives exactly what decimal.js gives', () => {
+    const texts = ['0', '-0', '-0.00', '00', '007.5', '-007.50', '5.', '-5.', '0.000', '0.1', '100', '-100.1', '1.005', '999.995', '12345678901234567890.12'];
+    for (const text of texts) {
+      const places = /\.(\d+)$/.exec(text)?.[1]?.length ?? 0;
+      expect(createConverter({ target_type: 'decimal' })(text)).toBe(new Decimal(text).toFixed(places));
+      for (const scale of [0, 2, 4]) {
+        expect(createConverter({ target_type: 'decimal', scale })(text)).toBe(new Decimal(text).toFixed(scale, Decimal.ROUND_HALF_UP));
+      }
+    }
+    expect(createConverter({ target_type: 'decimal', scale: 2 })('-007.5')).toBe('-7.50');
+  });
+
   it('decimal keeps exact values as strings: never a binary float', () => {
     const decimal = createConverter({ target_type: 'decimal' });
     expect(decimal('0.1')).toBe('0.1');

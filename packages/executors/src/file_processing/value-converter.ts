@@ -101,6 +101,8 @@ function toNumber(value: unknown, read: (v: unknown) => string): number {
 /** Exact decimal text: `1234.50` stays `1234.50`; with `scale`, rounded half-up to that many decimals. */
 function toDecimal(value: unknown, read: (v: unknown) => string, scale: number | undefined): string {
   const text = read(value);
+  const plain = plainDecimalText(text, scale);
+  if (plain !== undefined) return plain;
   let d: Decimal;
   try {
     d = new Decimal(text);
@@ -113,6 +115,27 @@ function toDecimal(value: unknown, read: (v: unknown) => string, scale: number |
   const match = /\.(\d+)$/.exec(text);
   const places = /[eE]/.test(text) ? d.decimalPlaces() : match ? match[1]!.length : 0;
   return d.toFixed(places);
+}
+
+const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d*))?$/;
+
+/**
+ * The fast path of toDecimal, without decimal.js: plain `[-]digits[.digits]` text that needs no
+ * rounding (no more decimals than `scale`) gives the same text decimal.js would (leading zeros
+ * dropped, decimals padded to `scale`). Anything else (an exponent, rounding, negative zero):
+ * undefined, and decimal.js does it.
+ */
+function plainDecimalText(text: string, scale: number | undefined): string | undefined {
+  const m = PLAIN_DECIMAL.exec(text);
+  if (m === null) return undefined;
+  const fraction = m[3] ?? '';
+  if (scale !== undefined && fraction.length > scale) return undefined;
+  let integer = m[2]!;
+  if (integer.length > 1 && integer.charCodeAt(0) === 48) integer = integer.replace(/^0+(?=\d)/, '');
+  if (m[1] === '-' && integer === '0' && /^0*$/.test(fraction)) return undefined;
+  const places = scale ?? fraction.length;
+  if (places === 0) return m[1]! + integer;
+  return `${m[1]!}${integer}.${fraction.padEnd(places, '0')}`;
 }
 
 function toBoolean(value: unknown): boolean {

@@ -1,7 +1,7 @@
 import type { Writable } from 'stream';
 import ExcelJS from 'exceljs';
 import { UnrecoverableStepError } from '../errors';
-import { waitForDrain, type FileWriter } from './file-writer';
+import { waitForDrain, type FileWriter, type RowValues } from './file-writer';
 
 /** Rows an XLSX sheet can hold (Excel's limit), header included. */
 export const XLSX_MAX_ROWS = 1_048_576;
@@ -72,15 +72,19 @@ export function createXlsxWriter(out: Writable, options: XlsxWriteOptions): File
     else if (out.writableNeedDrain) await waitForDrain(out);
     else await new Promise<void>((resolve) => setImmediate(resolve));
   };
+  const writeOne = async (values: RowValues): Promise<void> => {
+    if (n >= XLSX_MAX_ROWS) {
+      throw new UnrecoverableStepError(`an XLSX sheet holds at most ${XLSX_MAX_ROWS} rows (header included): write CSV, or split the data`, 'XLSX_ROW_LIMIT');
+    }
+    const cells = new Array<ExcelJS.CellValue>(values.length);
+    for (let i = 0; i < values.length; i++) cells[i] = xlsxValue(formatted[i] ? formattedValue(values[i]) : values[i]);
+    sheet.addRow(cells).commit();
+    if (++n % 64 === 0) await backpressure();
+  };
   return {
-    async write(values) {
-      if (n >= XLSX_MAX_ROWS) {
-        throw new UnrecoverableStepError(`an XLSX sheet holds at most ${XLSX_MAX_ROWS} rows (header included): write CSV, or split the data`, 'XLSX_ROW_LIMIT');
-      }
-      const cells = new Array<ExcelJS.CellValue>(values.length);
-      for (let i = 0; i < values.length; i++) cells[i] = xlsxValue(formatted[i] ? formattedValue(values[i]) : values[i]);
-      sheet.addRow(cells).commit();
-      if (++n % 64 === 0) await backpressure();
+    write: writeOne,
+    async writeRows(rows) {
+      for (const values of rows) await writeOne(values);
     },
     async end() {
       const finished = new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { InMemoryObjectStorage } from '@vecron/storage';
 import { StepError } from '../errors';
-import { readRows, RowCollector, rowRefKey, type Row } from './row-data';
+import { readRowBatches, readRows, RowCollector, rowRefKey, ROW_BATCH_SIZE, type Row } from './row-data';
 
 const JOB = 'job-1';
 const EXEC = 'exec-1';
@@ -68,5 +68,53 @@ describe('readRows', () => {
     await expect(collect('rows', storage)).rejects.toThrow('array of objects');
     expect(rowRefKey({ data_ref: 'k' })).toBe('k');
     expect(rowRefKey([1])).toBeUndefined();
+  });
+
+  it('splits NDJSON on line feeds across chunk boundaries, multi-byte characters included', async () => {
+    // 7-byte chunks cut lines and UTF-8 sequences (ễ is 3 bytes) anywhere.
+    const storage = new InMemoryObjectStorage({ readChunkSize: 7 });
+    const rows = Array.from({ length: 25 }, (_v, i) => ({ i, name: `Nguyễn Văn Ấn ${i}`, note: i % 2 ? null : 'a\nb' }));
+    const text = rows.map((r) => JSON.stringify(r)).join('\n') + '\n\n';
+    await storage.put(KEY, text);
+    expect(await collect({ data_ref: KEY }, storage)).toEqual(rows);
+    // No final line feed: the last line still counts; a bad line is reported by its number.
+    await storage.put(KEY, '{"a":1}\n\n{"a":2}');
+    expect(await collect({ data_ref: KEY }, storage)).toEqual([{ a: 1 }, { a: 2 }]);
+    await storage.put(KEY, '{"a":1}\n{"a":\n');
+    await expect(collect({ data_ref: KEY }, storage)).rejects.toThrow(`${KEY} line 2: not valid JSON`);
+  });
+
+  it('readRowBatches yields at most ROW_BATCH_SIZE rows a batch, in order', async () => {
+    const storage = new InMemoryObjectStorage({ readChunkSize: 4096 });
+    const n = ROW_BATCH_SIZE * 2 + 5;
+    await storage.put(KEY, Array.from({ length: n }, (_v, i) => JSON.stringify({ i })).join('\n'));
+    const sizes: number[] = [];
+    const seen: number[] = [];
+    for await (const batch of readRowBatches({ data_ref: KEY }, { storage, jobId: JOB, executionId: EXEC })) {
+      sizes.push(batch.length);
+      for (const row of batch) seen.push(row.i as number);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(ROW_BATCH_SIZE);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(seen).toEqual(Array.from({ length: n }, (_v, i) => i));
+  });
+});
+
+describe('RowCollector.addRows', () => {
+  it('gives the same NDJSON, count, columns and preview as add, past the inline limit', async () => {
+    const storage = new InMemoryObjectStorage();
+    const rows = Array.from({ length: 5000 }, (_v, i) => ({ id: i, name: `tên ${i}`, amount: `${i}.50` }));
+    const one = new RowCollector({ storage, key: KEY, limits: { maxRows: 10 } });
+    for (const row of rows) await one.add(row);
+    const a = await one.finish();
+    const textA = (await storage.get(KEY)).toString('utf8');
+    const batched = new RowCollector({ storage, key: KEY, limits: { maxRows: 10 } });
+    for (let i = 0; i < rows.length; i += 700) await batched.addRows(rows.slice(i, i + 700), ['id', 'name', 'amount']);
+    const b = await batched.finish();
+    const textB = (await storage.get(KEY)).toString('utf8');
+    expect(textB).toBe(textA);
+    expect(textB.split('\n').length).toBe(5001);
+    expect(b).toEqual(a);
+    expect(b).toMatchObject({ inline: false, row_count: 5000, columns: ['id', 'name', 'amount'] });
   });
 });
