@@ -44,7 +44,7 @@ describe('FileProcessingStepConfig', () => {
     expect(() => validateStepConfig(executor, { ...write, data_source: [{ a: 1 }] })).not.toThrow();
     expect(() => validateStepConfig(executor, { ...write, data_source: { data_ref: 'jobs/j/x.ndjson' } })).not.toThrow();
     expect(issuesOf({ ...write, data_source: '{{steps.read.output}}' })).toEqual([
-      { path: 'config.data_source', message: 'must be an array of rows, a read output ({data} or {data_ref}) or {data_ref}/{rows_ref}' },
+      { path: 'config.data_source', message: 'must be an array of rows, a step output ({data}, {rows}, {data_ref} or {rows_ref}) or {data_ref}/{rows_ref}' },
     ]);
   });
 

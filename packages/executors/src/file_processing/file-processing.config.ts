@@ -86,8 +86,9 @@ function conditionProblem(value: unknown): string | undefined {
 }
 
 /**
- * Rows to write: an array of row objects, a step's read output (`{data: [...]}` or
- * `{data_ref}`), or `{data_ref}` / `{rows_ref}` (a key in this job's folder, streamed).
+ * Rows to write: an array of row objects, a step's output (a read's `{data: [...]}` or
+ * `{data_ref}`, a database result's `{rows: [...]}` or `{rows_ref}`), or `{data_ref}` /
+ * `{rows_ref}` (a key in this job's folder, streamed).
  */
 export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -95,7 +96,7 @@ export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
       name: 'isDataSource',
       validator: {
         validate: (value: unknown) => isDataSource(value),
-        defaultMessage: () => 'must be an array of rows, a read output ({data} or {data_ref}) or {data_ref}/{rows_ref}',
+        defaultMessage: () => 'must be an array of rows, a step output ({data}, {rows}, {data_ref} or {rows_ref}) or {data_ref}/{rows_ref}',
       },
     },
     options,
@@ -103,8 +104,7 @@ export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
 }
 
 function isDataSource(value: unknown): boolean {
-  if (isRowSource(value)) return true;
-  return value !== null && typeof value === 'object' && Array.isArray((value as { data?: unknown }).data);
+  return isRowSource(value);
 }
 
 /** A date/datetime parse format made of DATE_FORMAT_TOKENS and separators. */
@@ -455,7 +455,7 @@ export class FileProcessingStepConfig {
   @PathText(512, 'is required for operation write')
   destination_path?: string;
 
-  /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output.rows}}`). */
+  /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output}}`). */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || o.data_source !== undefined)
   @OnlyWhen((o) => o.operation === 'write', 'is only for operation write')
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data_source, { toClassOnly: true })

@@ -279,6 +279,17 @@ describe('file_processing write', () => {
     expect(text.split('\n')[50]).toBe('49,98');
   });
 
+  it("writes a database step's whole output ({rows, columns}); its columns set the order", async () => {
+    const h = harness();
+    const query = { rows: [{ bank: 'VCB', total: '1234567.89' }, { bank: 'TCB', total: '0.10' }], row_count: 2, affected_rows: 0, columns: ['total', 'bank'] };
+    const out = await exec<FileWriteOutput>(h, { operation: 'write', format: 'csv', destination_path: 'sum.csv', data_source: query });
+    expect(out.row_count).toBe(2);
+    expect((await h.storage.get(`${DIR}/output/sum.csv`)).toString()).toBe('total,bank\n1234567.89,VCB\n0.10,TCB\n');
+    // A DML result has columns [] and no rows: an empty file, not a failure.
+    const empty = await exec<FileWriteOutput>(h, { operation: 'write', format: 'csv', destination_path: 'none.csv', data_source: { rows: [], row_count: 3, affected_rows: 3, columns: [] } });
+    expect(empty.row_count).toBe(0);
+  });
+
   it('a failing source leaves no file and registers nothing', async () => {
     const h = harness();
     const err = (await caught(() =>

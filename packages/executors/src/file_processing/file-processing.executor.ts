@@ -284,12 +284,15 @@ async function openObject(storage: ObjectStorage, key: string): Promise<Readable
   }
 }
 
-/** `data_source` → what readRows takes, and the columns the source declares (a read output's `columns`). */
+/**
+ * `data_source` → what readRows takes (it unwraps a step output itself), and the columns the
+ * source declares (a read output's or a query result's non-empty `columns`).
+ */
 function rowSource(value: unknown): { rows: unknown; columns?: string[] } {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const v = value as { data?: unknown; columns?: unknown };
-    const columns = Array.isArray(v.columns) && v.columns.every((c) => typeof c === 'string') ? (v.columns as string[]) : undefined;
-    if (Array.isArray(v.data)) return { rows: v.data, ...(columns ? { columns } : {}) };
+    const v = value as { columns?: unknown };
+    const columns =
+      Array.isArray(v.columns) && v.columns.length > 0 && v.columns.every((c) => typeof c === 'string') ? (v.columns as string[]) : undefined;
     return { rows: value, ...(columns ? { columns } : {}) };
   }
   return { rows: value };
