@@ -6,7 +6,7 @@ import { DEFAULT_ROW_LIMITS, readRows, RowCollector, type RowLimits } from '../r
 import type { StepExecutor, StepRunContext } from '../step-executor';
 import { openCsv } from './csv.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
-import { FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
+import { FileColumnsDifferError, FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
 import type {
   FileProcessingOutput,
   FileReadAllSheetsOutput,
@@ -74,24 +74,16 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
 
   private async read(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileReadOutput | FileReadAllSheetsOutput> {
     const options: FileProcessingOptions = config.options ?? {};
-    const key = fileKey(run, config.source_path as string);
-    const source = await openObject(run.storage, key);
     const limits: RowLimits = {
       maxRows: options.inline_limit?.max_rows ?? this.inlineLimits.maxRows,
       maxBytes: options.inline_limit?.max_bytes ?? this.inlineLimits.maxBytes,
     };
+    if (config.source_files !== undefined && config.source_files !== null) return this.readMany(config, run, signal, limits);
+    const key = fileKey(run, config.source_path as string);
+    const source = await openObject(run.storage, key);
     const started = Date.now();
     if (config.format === 'csv') {
-      const csv = await openCsv(source, {
-        file: key,
-        delimiter: options.delimiter ?? 'auto',
-        quote: options.quote ?? '"',
-        escape: options.escape ?? '"',
-        encoding: options.encoding ?? 'auto',
-        skipEmptyLines: options.skip_empty_lines ?? true,
-        trim: options.trim ?? false,
-        signal,
-      });
+      const csv = await openCsv(source, csvOptions(key, options, signal));
       const output = await this.collect(key, { records: csv.records, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       run.logger.info(
         { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
@@ -135,13 +127,25 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     signal: AbortSignal,
     spillKey: string,
   ): Promise<FileRowsOutput> {
+    const state = newReadState(new RowCollector({ storage: run.storage, key: spillKey, limits }));
+    try {
+      const columns = await this.feed(file, source, options, state, signal, false);
+      return await this.finishRead(state, columns, run, signal, file, source.sheet);
+    } catch (err) {
+      await state.collector.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Reads one stream of records into `state`: header, width check, transformations and
+   * on_error. Returns the file's columns after transformations (undefined: no header line).
+   */
+  private async feed(file: string, source: RecordSource, options: FileProcessingOptions, state: ReadState, signal: AbortSignal, tagFile: boolean): Promise<string[] | undefined> {
     const hasHeader = options.has_header ?? true;
     const skipErrors = options.on_error === 'skip';
     const skipEmpty = options.skip_empty_lines ?? true;
     const where = { file, ...(source.sheet !== undefined ? { sheet: source.sheet } : {}) };
-    const collector = new RowCollector({ storage: run.storage, key: spillKey, limits });
-    const rejected: RejectedRow[] = [];
-    let rejectedCount = 0;
     let rowsRead = 0;
     let columns: string[] | undefined;
     let transformer: RowTransformer | undefined;
@@ -150,37 +154,87 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
       transformer = new RowTransformer(options.transformations ?? [], columns, where);
     };
     if (!hasHeader && options.columns) setColumns(options.columns);
-    try {
-      for await (const record of source.records) {
-        if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
-        if (columns === undefined) {
-          if (hasHeader) {
-            setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
-            continue;
-          }
-          setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+    for await (const record of source.records) {
+      if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
+      if (columns === undefined) {
+        if (hasHeader) {
+          setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
+          continue;
         }
-        rowsRead++;
-        if (rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
-        const position = { row: rowsRead, line: record.line };
-        try {
-          const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
-          const row = (transformer as RowTransformer).transform(values, position);
-          if (row !== null) await collector.add(row);
-        } catch (err) {
-          if (!(err instanceof FileRowError) || !skipErrors) throw err;
-          rejectedCount++;
-          if (rejected.length < MAX_LISTED_REJECTS) rejected.push(rejectOf(err));
+        setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+      }
+      rowsRead++;
+      state.rowsRead++;
+      if (state.rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+      const position = { row: rowsRead, line: record.line };
+      try {
+        const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
+        const row = (transformer as RowTransformer).transform(values, position);
+        if (row !== null) await state.collector.add(row);
+      } catch (err) {
+        if (!(err instanceof FileRowError) || !skipErrors) throw err;
+        state.rejectedCount++;
+        if (state.rejected.length < MAX_LISTED_REJECTS) state.rejected.push(tagFile ? { file, ...rejectOf(err) } : rejectOf(err));
+      }
+    }
+    return transformer?.columns;
+  }
+
+  private async finishRead(state: ReadState, columns: string[] | undefined, run: StepRunContext, signal: AbortSignal, file: string, sheet?: string): Promise<FileRowsOutput> {
+    if (signal.aborted) throw new StepAbortedError(signal.reason);
+    const result = await state.collector.finish();
+    const base = { row_count: result.row_count, rows_read: state.rowsRead, columns: columns ?? [], rejected: { count: state.rejectedCount, first: state.rejected } };
+    if (state.rejectedCount > 0) run.logger.warn({ file, sheet, rejected: state.rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
+    return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
+  }
+
+  /**
+   * `source_files`: every file read as one, in list order, into one output. Each file has its own
+   * header; after transformations every file must give the same columns as the first.
+   */
+  private async readMany(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal, limits: RowLimits): Promise<FileReadOutput> {
+    const options: FileProcessingOptions = config.options ?? {};
+    const keys = (config.source_files ?? []).map((item) => fileKey(run, typeof item === 'string' ? item : item.path, 'source_files'));
+    const state = newReadState(new RowCollector({ storage: run.storage, key: outputKey(run, `${run.stepId}-data.ndjson`), limits }));
+    const started = Date.now();
+    let columns: string[] | undefined;
+    let first = '';
+    let sheetRead: string | undefined;
+    try {
+      for (const key of keys) {
+        const source = await openObject(run.storage, key);
+        let fileColumns: string[] | undefined;
+        if (config.format === 'csv') {
+          const csv = await openCsv(source, csvOptions(key, options, signal));
+          fileColumns = await this.feed(key, { records: csv.records, strictWidth: true }, options, state, signal, true);
+        } else {
+          const seen: string[] = [];
+          let found = false;
+          for await (const sheet of readXlsxSheets(source, key)) {
+            seen.push(sheet.name);
+            const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
+            if (!match) continue;
+            found = true;
+            sheetRead ??= sheet.name;
+            fileColumns = await this.feed(key, { records: sheet.rows(), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
+            break;
+          }
+          if (!found) throw new FileSheetNotFoundError(key, options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`, seen);
+        }
+        if (fileColumns === undefined) continue;
+        if (columns === undefined) {
+          columns = fileColumns;
+          first = key;
+        } else if (!sameColumns(columns, fileColumns)) {
+          throw new FileColumnsDifferError(key, fileColumns, first, columns);
         }
       }
-      if (signal.aborted) throw new StepAbortedError(signal.reason);
-      const result = await collector.finish();
-      const outColumns = transformer?.columns ?? [];
-      const base = { row_count: result.row_count, rows_read: rowsRead, columns: outColumns, rejected: { count: rejectedCount, first: rejected } };
-      if (rejectedCount > 0) run.logger.warn({ file, sheet: source.sheet, rejected: rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
-      return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
+      const output: FileReadOutput = await this.finishRead(state, columns, run, signal, keys.join(', '));
+      if (sheetRead !== undefined) output.sheet = sheetRead;
+      run.logger.info({ files: keys, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read files');
+      return output;
     } catch (err) {
-      await collector.abort();
+      await state.collector.abort();
       throw err;
     }
   }
@@ -259,12 +313,44 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   }
 }
 
-function fileKey(run: StepRunContext, path: string): string {
+function fileKey(run: StepRunContext, path: string, field = 'source_path'): string {
   try {
     return executionFileKey(run.jobId, run.executionId, path);
   } catch (err) {
-    throw new UnrecoverableStepError(`source_path ${JSON.stringify(path)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
+    throw new UnrecoverableStepError(`${field} ${JSON.stringify(path)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
   }
+}
+
+/** What a read accumulates over one or several files. */
+interface ReadState {
+  collector: RowCollector;
+  rejected: RejectedRow[];
+  rejectedCount: number;
+  rowsRead: number;
+}
+
+function newReadState(collector: RowCollector): ReadState {
+  return { collector, rejected: [], rejectedCount: 0, rowsRead: 0 };
+}
+
+function csvOptions(key: string, options: FileProcessingOptions, signal: AbortSignal): Parameters<typeof openCsv>[1] {
+  return {
+    file: key,
+    delimiter: options.delimiter ?? 'auto',
+    quote: options.quote ?? '"',
+    escape: options.escape ?? '"',
+    encoding: options.encoding ?? 'auto',
+    skipEmptyLines: options.skip_empty_lines ?? true,
+    trim: options.trim ?? false,
+    signal,
+  };
+}
+
+/** The same column names, in any order (rows are objects). */
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((c) => set.has(c));
 }
 
 function outputKey(run: StepRunContext, filename: string): string {
