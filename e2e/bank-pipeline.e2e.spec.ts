@@ -147,10 +147,10 @@ describe('bank pipeline end to end: SFTP → CSV → PostgreSQL → XLSX → SFT
     ]);
 
     const { raw, ctx } = await contexts(jobId, e.id);
-    expect(ctx.steps.read_0.output).toMatchObject({ row_count: 3, rows_read: 4, columns: ['txn_id', 'bank', 'txn_date', 'customer', 'amount'] });
-    expect(ctx.steps.read_1.output).toMatchObject({ row_count: 3, rows_read: 4 });
-    expect(ctx.steps.load_0.output.summary).toMatchObject({ rows_written: 3 });
-    expect(ctx.steps.load_1.output).toMatchObject({ affected_rows: 3 });
+    // One read step over both downloaded files ({{steps.download.output.files}}), one load of its whole output.
+    expect(ctx.steps.read.output).toMatchObject({ row_count: 6, rows_read: 8, columns: ['txn_id', 'bank', 'txn_date', 'customer', 'amount'], rejected: { count: 0 } });
+    expect(ctx.steps.read.output.data[0]).toEqual({ txn_id: 'TCB0001', bank: 'TCB', txn_date: '2026-11-30', customer: 'Nguyễn Văn Ấn', amount: '1234567.89' });
+    expect(ctx.steps.load.output).toMatchObject({ affected_rows: 6, summary: { rows_written: 6, batches: 1 } });
     expect(ctx.steps.summary.output.rows).toEqual([
       { 'Ngân hàng': 'TCB', Ngày: '2026-11-30', 'Số giao dịch': 3, 'Tổng tiền': '1234568.19', 'Khách hàng': 'Nguyễn Văn Ấn; Trần Thị Bích; Phạm Minh Đức, Hà Nội' },
       { 'Ngân hàng': 'VCB', Ngày: '2026-11-29', 'Số giao dịch': 1, 'Tổng tiền': '98765432.10', 'Khách hàng': 'Hoàng Thị Ếch' },
@@ -204,15 +204,15 @@ describe('bank pipeline end to end: SFTP → CSV → PostgreSQL → XLSX → SFT
       'TXN_VCB_20261201.csv': crlf(bad.map((l) => l.replace(/^VCB00/, 'VCB01'))),
     });
     expect(e.status).toBe('failed');
-    expect(e.error).toMatchObject({ step_id: 'read_1' });
+    expect(e.error).toMatchObject({ step_id: 'read' });
     const key = `jobs/${jobId}/executions/${e.id}/sftp/downloads/TXN_VCB_20261201.csv`;
     expect(e.error).toMatchObject({ code: 'FILE_ROW_INVALID', retryable: false });
     expect(e.error!.message).toContain(`${key} row 2 (line 3) column "amount" value "12O0.50": is not a number (decimal)`);
 
     const { ctx } = await contexts(jobId, e.id);
-    expect(ctx.steps.read_1).toMatchObject({ status: 'failed', error: { retryable: false } });
-    // Every read runs before any write: no row of this run reached the table, no later step ran.
-    for (const id of ['load_0', 'load_1', 'summary', 'report', 'upload']) expect(ctx.steps[id]?.status ?? 'not run').not.toBe('success');
+    expect(ctx.steps.read).toMatchObject({ status: 'failed', error: { retryable: false } });
+    // Both files are read before anything is written: no row of this run reached the table, no later step ran.
+    for (const id of ['load', 'summary', 'report', 'upload']) expect(ctx.steps[id]?.status ?? 'not run').not.toBe('success');
     expect((await target.query('SELECT count(*)::int AS n FROM bank_transactions WHERE batch_id = $1', [e.id])).rows).toEqual([{ n: 0 }]);
     expect((ctx.files as Json[]).map((f) => f.filename)).toEqual(['TXN_TCB_20261201.csv', 'TXN_VCB_20261201.csv']);
     expect(listRemote(dir)).toEqual(['inbox']);
