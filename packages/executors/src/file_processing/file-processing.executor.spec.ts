@@ -222,20 +222,39 @@ describe('file_processing read csv', () => {
     expect(((await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['jobs/other/x.csv'] }))) as StepError).message).toContain('source_files');
   });
 
+  it('XLSX: a UTF-8 character split between two chunks stays whole (sheet names, shared strings, inline strings, styles)', async () => {
+    // exceljs' streaming reader decodes each inflated chunk on its own; the harness reads in 7-byte chunks.
+    const h = harness();
+    const names = Array.from({ length: 300 }, (_, i) => `Nguyễn Thị Ánh Tuyết ${i}, Đường Lê Lợi, Phường Bến Nghé — 東京 🏦`);
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Giao dịch tháng 11');
+    ws.addRow(['Mã', 'Khách hàng', 'Số tiền']);
+    names.forEach((n, i) => ws.addRow([i, n, i + 0.5]));
+    ws.getColumn(3).numFmt = '#,##0.00 "₫"';
+    await h.storage.put(`${DIR}/input/vn.xlsx`, Buffer.from(await wb.xlsx.writeBuffer()));
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_path: 'input/vn.xlsx' });
+    expect(out.sheet).toBe('Giao dịch tháng 11');
+    expect(out.columns).toEqual(['Mã', 'Khách hàng', 'Số tiền']);
+    expect(out.data!.map((r) => r['Khách hàng'])).toEqual(names);
+    // The same through the writer's inline strings.
+    await exec(h, { operation: 'write', format: 'excel', destination_path: 'vn2.xlsx', data_source: out, options: { sheet_name: 'Bản sao' } });
+    const again = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_path: 'output/vn2.xlsx' });
+    expect(again.data).toEqual(out.data);
+  });
+
   it('source_files: excel files, the sheet chosen the same way in each; spills past the inline limit', async () => {
     const h = harness();
-    // ASCII text: exceljs' streaming reader garbles a UTF-8 character split across two chunks (parse-sax).
-    for (const [name, rows] of [['x', [[1, 'An']]], ['y', [[2, 'Bich'], [3, 'Cuong']]]] as const) {
+    for (const [name, rows] of [['x', [[1, 'Ấn']]], ['y', [[2, 'Bích'], [3, 'Cường']]]] as const) {
       const wb = new ExcelJS.Workbook();
-      wb.addWorksheet('Cover');
-      const ws = wb.addWorksheet('Data');
-      ws.addRow(['id', 'name']);
+      wb.addWorksheet('Bìa');
+      const ws = wb.addWorksheet('Dữ liệu');
+      ws.addRow(['id', 'tên']);
       for (const r of rows) ws.addRow([...r]);
       await h.storage.put(`${DIR}/in/${name}.xlsx`, Buffer.from(await wb.xlsx.writeBuffer()));
     }
-    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_files: ['in/x.xlsx', 'in/y.xlsx'], options: { sheet_name: 'Data', inline_limit: { max_rows: 2 } } });
-    expect(out).toMatchObject({ data_ref: `${DIR}/output/read-data.ndjson`, row_count: 3, rows_read: 3, columns: ['id', 'name'], sheet: 'Data' });
-    expect(await allRows(h, out)).toEqual([{ id: 1, name: 'An' }, { id: 2, name: 'Bich' }, { id: 3, name: 'Cuong' }]);
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_files: ['in/x.xlsx', 'in/y.xlsx'], options: { sheet_name: 'Dữ liệu', inline_limit: { max_rows: 2 } } });
+    expect(out).toMatchObject({ data_ref: `${DIR}/output/read-data.ndjson`, row_count: 3, rows_read: 3, columns: ['id', 'tên'], sheet: 'Dữ liệu' });
+    expect(await allRows(h, out)).toEqual([{ id: 1, tên: 'Ấn' }, { id: 2, tên: 'Bích' }, { id: 3, tên: 'Cường' }]);
     const missing = (await caught(() => exec(h, { operation: 'read', format: 'excel', source_files: ['in/x.xlsx'], options: { sheet_name: 'Khác' } }))) as StepError;
     expect(missing.code).toBe('FILE_SHEET_NOT_FOUND');
   });
