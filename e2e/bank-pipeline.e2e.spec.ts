@@ -95,6 +95,8 @@ describe('bank pipeline end to end: SFTP → CSV → PostgreSQL → XLSX → SFT
     const def = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Json;
     // Only what differs on this machine: the sshd's port, and no schedule firing during the test.
     def.schedule = null;
+    // Host keys are verified (the default): against the known_hosts the worker gets as SFTP_KNOWN_HOSTS.
+    expect(JSON.stringify(def)).not.toMatch(/verify_host_key|host_key/);
     for (const step of def.steps as Json[]) if (step.type === 'sftp') step.config.port = SFTP_PORT;
     const job = await sys.client.createJob(def);
     await sys.client.ok('POST', '/api/variables', { name: 'PARTNER_DIR', value: dir, job_id: job.id });
