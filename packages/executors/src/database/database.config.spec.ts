@@ -45,6 +45,13 @@ describe('DatabaseStepConfig', () => {
     ]);
     expect(issues({ ...pg, query: 'SELECT 1', parameters: [{ direction: 'out', name: 'x' }] })[0]).toMatchObject({ path: 'config.parameters' });
     expect(issues({ ...pg, query: 'SELECT 1', data: 'rows' })[0]).toMatchObject({ path: 'config.data' });
+    expect(issues({ ...pg, query: 'SELECT 1', data: { data: 'x' } })).toEqual([
+      { path: 'config.data', message: 'must be an array of row objects, a {data_ref}/{rows_ref}, or a step output holding rows ({data} or {rows})' },
+    ]);
+    // A file read's whole output (inline {data} or {data_ref}) and a query's ({rows} or {rows_ref}).
+    for (const data of [{ data: [{ a: 1 }], row_count: 1, columns: ['a'] }, { data_ref: 'output/r-data.ndjson', preview: [] }, { rows: [], row_count: 0 }, { rows_ref: 'k' }]) {
+      expect(issues({ ...pg, query: 'INSERT INTO t (a) VALUES (:a)', data })).toEqual([]);
+    }
     expect(issues({ ...pg, statements: [{ query: '' }] })[0]?.path).toBe('config.statements[0].query');
     expect(issues({ ...pg, query: 'SELECT 1', timeout_seconds: 0 })[0]?.path).toBe('config.timeout_seconds');
     expect(issues({ ...pg, query: 'SELECT 1', unknown_field: 1 })).toEqual([{ path: 'config.unknown_field', message: 'is not allowed' }]);

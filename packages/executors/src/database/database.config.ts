@@ -101,10 +101,10 @@ function IsParameterList(): PropertyDecorator {
   });
 }
 
-/** An array of row objects, or `{data_ref}` / `{rows_ref}` from an earlier step. */
+/** An array of row objects, `{data_ref}` / `{rows_ref}`, or an earlier step's output holding rows. */
 function IsRowSource(): PropertyDecorator {
   return validator('isRowSource', (value) =>
-    isRowSource(value) ? undefined : 'must be an array of row objects or a {data_ref} from an earlier step',
+    isRowSource(value) ? undefined : 'must be an array of row objects, a {data_ref}/{rows_ref}, or a step output holding rows ({data} or {rows})',
   );
 }
 
@@ -217,7 +217,9 @@ export class DatabaseStepConfig {
 
   /**
    * Rows to write with the per-row statement `query` (its `:column` placeholders): an array of
-   * row objects, or `{data_ref}` / `{rows_ref}` from an earlier step (streamed, never loaded whole).
+   * row objects, `{data_ref}` / `{rows_ref}` (streamed, never loaded whole), or an earlier step's
+   * whole output — `{{steps.read.output}}` of a file read (`{data}` or `{data_ref}`) or of a
+   * database query (`{rows}` or `{rows_ref}`), which works whatever the size.
    */
   @IsOptional()
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data, { toClassOnly: true })
@@ -228,7 +230,7 @@ export class DatabaseStepConfig {
     if (o?.query_type === 'stored_procedure' || o?.statements !== undefined) return 'needs query_type raw_sql with a query';
     return undefined;
   })
-  data?: Record<string, unknown>[] | { data_ref?: string; rows_ref?: string };
+  data?: Record<string, unknown>[] | { data_ref?: string; rows_ref?: string; data?: Record<string, unknown>[]; rows?: Record<string, unknown>[] };
 
   /** Rows per batch when writing `data` (one multi-row INSERT or one driver batch). */
   @IsInt()

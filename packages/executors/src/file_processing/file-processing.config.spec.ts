@@ -44,7 +44,28 @@ describe('FileProcessingStepConfig', () => {
     expect(() => validateStepConfig(executor, { ...write, data_source: [{ a: 1 }] })).not.toThrow();
     expect(() => validateStepConfig(executor, { ...write, data_source: { data_ref: 'jobs/j/x.ndjson' } })).not.toThrow();
     expect(issuesOf({ ...write, data_source: '{{steps.read.output}}' })).toEqual([
-      { path: 'config.data_source', message: 'must be an array of rows, a read output ({data} or {data_ref}) or {data_ref}/{rows_ref}' },
+      { path: 'config.data_source', message: 'must be an array of rows, a step output ({data}, {rows}, {data_ref} or {rows_ref}) or {data_ref}/{rows_ref}' },
+    ]);
+  });
+
+  it('source_files: a list of keys or file entries instead of source_path; a template passes at save', () => {
+    const many = { operation: 'read', format: 'csv' };
+    expect(() => validateStepConfig(executor, { ...many, source_files: '{{steps.download.output.files}}' }, { mode: 'save' })).not.toThrow();
+    const config = validateStepConfig(executor, { ...many, source_files: ['input/a.csv', { path: 'jobs/j/b.csv', filename: 'b.csv', size: 3 }] });
+    expect(config.source_files).toEqual(['input/a.csv', { path: 'jobs/j/b.csv', filename: 'b.csv', size: 3 }]);
+    expect(() => validateStepConfig(executor, { ...many, source_files: [] })).not.toThrow();
+    expect(issuesOf({ ...many, source_files: '{{steps.download.output.files}}' })).toEqual([
+      { path: 'config.source_files', message: 'must be an array of object keys or of file entries with a path' },
+    ]);
+    expect(issuesOf({ ...many, source_files: ['a.csv', { name: 'b.csv' }] })).toEqual([
+      { path: 'config.source_files', message: 'item 1 must be a non-empty key (at most 1024 characters) or an object with such a path' },
+    ]);
+    expect(issuesOf({ ...many, source_path: 'a.csv', source_files: ['b.csv'] })).toEqual([{ path: 'config.source_files', message: 'cannot be combined with source_path' }]);
+    expect(issuesOf({ ...many, format: 'excel', source_files: ['b.xlsx'], options: { all_sheets: true } })).toEqual([
+      { path: 'config.source_files', message: 'cannot be combined with options.all_sheets' },
+    ]);
+    expect(issuesOf({ operation: 'write', format: 'csv', destination_path: 'a.csv', data_source: [], source_files: ['b.csv'] })).toEqual([
+      { path: 'config.source_files', message: 'is only for operation read' },
     ]);
   });
 

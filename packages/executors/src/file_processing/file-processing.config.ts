@@ -21,6 +21,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { parseCondition } from '@vecron/context';
 import { isRowSource } from '../rows/row-data';
 
@@ -86,8 +87,9 @@ function conditionProblem(value: unknown): string | undefined {
 }
 
 /**
- * Rows to write: an array of row objects, a step's read output (`{data: [...]}` or
- * `{data_ref}`), or `{data_ref}` / `{rows_ref}` (a key in this job's folder, streamed).
+ * Rows to write: an array of row objects, a step's output (a read's `{data: [...]}` or
+ * `{data_ref}`, a database result's `{rows: [...]}` or `{rows_ref}`), or `{data_ref}` /
+ * `{rows_ref}` (a key in this job's folder, streamed).
  */
 export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -95,7 +97,7 @@ export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
       name: 'isDataSource',
       validator: {
         validate: (value: unknown) => isDataSource(value),
-        defaultMessage: () => 'must be an array of rows, a read output ({data} or {data_ref}) or {data_ref}/{rows_ref}',
+        defaultMessage: () => 'must be an array of rows, a step output ({data}, {rows}, {data_ref} or {rows_ref}) or {data_ref}/{rows_ref}',
       },
     },
     options,
@@ -103,8 +105,32 @@ export function IsDataSource(options?: ValidationOptions): PropertyDecorator {
 }
 
 function isDataSource(value: unknown): boolean {
-  if (isRowSource(value)) return true;
-  return value !== null && typeof value === 'object' && Array.isArray((value as { data?: unknown }).data);
+  return isRowSource(value);
+}
+
+/** Most files one read takes with `source_files`. */
+export const MAX_SOURCE_FILES = 1000;
+
+function sourceFilesProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'must be an array of object keys or of file entries with a path';
+  if (value.length > MAX_SOURCE_FILES) return `must contain at most ${MAX_SOURCE_FILES} files`;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    const path = item !== null && typeof item === 'object' && !Array.isArray(item) ? (item as { path?: unknown }).path : item;
+    if (typeof path !== 'string' || path.trim() === '' || path.length > 1024) return `item ${i} must be a non-empty key (at most 1024 characters) or an object with such a path`;
+  }
+  return undefined;
+}
+
+/** `source_files`: object keys, or file entries `{path, …}` (the other fields are ignored). */
+function IsSourceFiles(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isSourceFiles',
+    validator: {
+      validate: (value: unknown) => sourceFilesProblem(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) => sourceFilesProblem(args?.value) ?? 'is invalid',
+    },
+  });
 }
 
 /** A date/datetime parse format made of DATE_FORMAT_TOKENS and separators. */
@@ -443,11 +469,34 @@ export class FileProcessingStepConfig {
   @IsIn(FILE_FORMATS, { message: `must be one of ${FILE_FORMATS.join(', ')}` })
   format!: FileFormat;
 
-  /** Read: the file to read. */
-  @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'read' || (o.source_path !== undefined && o.source_path !== null))
+  /** Read: the file to read (or `source_files`). */
+  @ValidateIf(
+    (o: FileProcessingStepConfig) =>
+      (o.operation === 'read' && (o.source_files === undefined || o.source_files === null)) || (o.source_path !== undefined && o.source_path !== null),
+  )
   @OnlyWhen((o) => o.operation === 'read', 'is only for operation read')
   @PathText(1024, 'is required for operation read')
   source_path?: string;
+
+  /**
+   * Read: several files read as one output, in list order — object keys, or file entries with a
+   * `path` such as an sftp download's `{{steps.download.output.files}}`. Each file has its own
+   * header; after transformations every file must have the first file's columns
+   * (`FILE_COLUMNS_DIFFER`). An empty list reads no rows. Instead of `source_path`.
+   */
+  @ValidateIf((o: FileProcessingStepConfig) => o.source_files !== undefined && o.source_files !== null)
+  @OnlyWhen((o) => o.operation === 'read', 'is only for operation read')
+  @OnlyWhen((o) => o.source_path === undefined || o.source_path === null, 'cannot be combined with source_path')
+  @OnlyWhen((o) => (o.options as { all_sheets?: unknown } | undefined)?.all_sheets !== true, 'cannot be combined with options.all_sheets')
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.source_files, { toClassOnly: true })
+  @IsSourceFiles()
+  @JSONSchema({
+    anyOf: [
+      { type: 'array', maxItems: MAX_SOURCE_FILES, items: { anyOf: [{ type: 'string' }, { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] }] } },
+      { type: 'string', description: 'a template giving such an array, e.g. {{steps.download.output.files}}' },
+    ],
+  })
+  source_files?: (string | { path: string })[];
 
   /** Write: file name (may contain sub-folders) under `jobs/{job}/executions/{execution}/output/`. */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || (o.destination_path !== undefined && o.destination_path !== null))
@@ -455,7 +504,7 @@ export class FileProcessingStepConfig {
   @PathText(512, 'is required for operation write')
   destination_path?: string;
 
-  /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output.rows}}`). */
+  /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output}}`). */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || o.data_source !== undefined)
   @OnlyWhen((o) => o.operation === 'write', 'is only for operation write')
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data_source, { toClassOnly: true })

@@ -83,6 +83,16 @@ export class FileColumnNotFoundError extends UnrecoverableStepError {
   }
 }
 
+/** `source_files`: a file whose columns (after transformations) differ from the first file's. Not retryable. */
+export class FileColumnsDifferError extends UnrecoverableStepError {
+  constructor(file: string, columns: readonly string[], firstFile: string, firstColumns: readonly string[]) {
+    const list = (c: readonly string[]): string => c.slice(0, 50).map((x) => JSON.stringify(x)).join(', ');
+    super(`${file}: columns ${list(columns)} differ from those of ${firstFile} (${list(firstColumns)})`, 'FILE_COLUMNS_DIFFER', {
+      details: { file, columns: columns.slice(0, 50), first_file: firstFile, first_columns: firstColumns.slice(0, 50) },
+    });
+  }
+}
+
 /** The XLSX has no sheet of that name or position. Not retryable. */
 export class FileSheetNotFoundError extends UnrecoverableStepError {
   constructor(file: string, wanted: string, available: readonly string[]) {

@@ -185,6 +185,80 @@ describe('file_processing read csv', () => {
     expect(rows[59]).toEqual({ n: '59', text: 'Ngô 59' });
   });
 
+  it('source_files: reads several files (each with its own header, BOM or not) as one output, in list order', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/in/a.csv`, Buffer.from('\uFEFFid,Số tiền,st\r\n1,0.10,ok\r\n2,5,no\r\n', 'utf8'));
+    await h.storage.put(`${DIR}/in/b.csv`, 'st,id,Số tiền\nok,3,0.20\n');
+    const options = {
+      transformations: [
+        { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+        { type: 'type_conversion', column: 'amount', target_type: 'decimal' },
+        { type: 'filter', condition: "st == 'ok'" },
+      ],
+    };
+    // File entries as an sftp download lists them, or plain keys.
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'csv', source_files: [{ path: `${DIR}/in/a.csv`, filename: 'a.csv' }, 'in/b.csv'], options });
+    expect(out).toEqual({ data: [{ id: '1', amount: '0.10', st: 'ok' }, { st: 'ok', id: '3', amount: '0.20' }], row_count: 2, rows_read: 3, columns: ['id', 'amount', 'st'], rejected: { count: 0, first: [] } });
+
+    // A row error names its own file and row; with on_error: skip the reject carries the file.
+    await h.storage.put(`${DIR}/in/c.csv`, 'id,Số tiền,st\n4,x1,ok\n');
+    const err = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['in/a.csv', 'in/c.csv'], options }))) as StepError;
+    expect(err.code).toBe('FILE_ROW_INVALID');
+    expect(err.message).toContain(`${DIR}/in/c.csv row 1 (line 2) column "amount" value "x1"`);
+    const skipped = await exec<FileReadOutput>(h, { operation: 'read', format: 'csv', source_files: ['in/a.csv', 'in/c.csv'], options: { ...options, on_error: 'skip' } });
+    expect(skipped.rejected.first).toEqual([expect.objectContaining({ file: `${DIR}/in/c.csv`, row: 1, line: 2, column: 'amount' })]);
+    expect(skipped.row_count).toBe(1);
+
+    // Different columns after transformations: refused, naming both files.
+    await h.storage.put(`${DIR}/in/d.csv`, 'id,Số tiền,st,note\n5,1,ok,x\n');
+    const differ = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['in/a.csv', 'in/d.csv'], options }))) as StepError;
+    expect(differ.code).toBe('FILE_COLUMNS_DIFFER');
+    expect(differ.message).toContain(`${DIR}/in/d.csv: columns "id", "amount", "st", "note" differ from those of ${DIR}/in/a.csv ("id", "amount", "st")`);
+    expect(await h.storage.exists(`${DIR}/output/read-data.ndjson`)).toBe(false);
+
+    // No file: no rows, not a failure. A missing one: FILE_NOT_FOUND.
+    expect(await exec<FileReadOutput>(h, { operation: 'read', format: 'csv', source_files: [] })).toEqual({ data: [], row_count: 0, rows_read: 0, columns: [], rejected: { count: 0, first: [] } });
+    expect(((await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['in/none.csv'] }))) as StepError).code).toBe('FILE_NOT_FOUND');
+    expect(((await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['jobs/other/x.csv'] }))) as StepError).message).toContain('source_files');
+  });
+
+  it('XLSX: a UTF-8 character split between two chunks stays whole (sheet names, shared strings, inline strings, styles)', async () => {
+    // exceljs' streaming reader decodes each inflated chunk on its own; the harness reads in 7-byte chunks.
+    const h = harness();
+    const names = Array.from({ length: 300 }, (_, i) => `Nguyễn Thị Ánh Tuyết ${i}, Đường Lê Lợi, Phường Bến Nghé — 東京 🏦`);
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Giao dịch tháng 11');
+    ws.addRow(['Mã', 'Khách hàng', 'Số tiền']);
+    names.forEach((n, i) => ws.addRow([i, n, i + 0.5]));
+    ws.getColumn(3).numFmt = '#,##0.00 "₫"';
+    await h.storage.put(`${DIR}/input/vn.xlsx`, Buffer.from(await wb.xlsx.writeBuffer()));
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_path: 'input/vn.xlsx' });
+    expect(out.sheet).toBe('Giao dịch tháng 11');
+    expect(out.columns).toEqual(['Mã', 'Khách hàng', 'Số tiền']);
+    expect(out.data!.map((r) => r['Khách hàng'])).toEqual(names);
+    // The same through the writer's inline strings.
+    await exec(h, { operation: 'write', format: 'excel', destination_path: 'vn2.xlsx', data_source: out, options: { sheet_name: 'Bản sao' } });
+    const again = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_path: 'output/vn2.xlsx' });
+    expect(again.data).toEqual(out.data);
+  });
+
+  it('source_files: excel files, the sheet chosen the same way in each; spills past the inline limit', async () => {
+    const h = harness();
+    for (const [name, rows] of [['x', [[1, 'Ấn']]], ['y', [[2, 'Bích'], [3, 'Cường']]]] as const) {
+      const wb = new ExcelJS.Workbook();
+      wb.addWorksheet('Bìa');
+      const ws = wb.addWorksheet('Dữ liệu');
+      ws.addRow(['id', 'tên']);
+      for (const r of rows) ws.addRow([...r]);
+      await h.storage.put(`${DIR}/in/${name}.xlsx`, Buffer.from(await wb.xlsx.writeBuffer()));
+    }
+    const out = await exec<FileReadOutput>(h, { operation: 'read', format: 'excel', source_files: ['in/x.xlsx', 'in/y.xlsx'], options: { sheet_name: 'Dữ liệu', inline_limit: { max_rows: 2 } } });
+    expect(out).toMatchObject({ data_ref: `${DIR}/output/read-data.ndjson`, row_count: 3, rows_read: 3, columns: ['id', 'tên'], sheet: 'Dữ liệu' });
+    expect(await allRows(h, out)).toEqual([{ id: 1, tên: 'Ấn' }, { id: 2, tên: 'Bích' }, { id: 3, tên: 'Cường' }]);
+    const missing = (await caught(() => exec(h, { operation: 'read', format: 'excel', source_files: ['in/x.xlsx'], options: { sheet_name: 'Khác' } }))) as StepError;
+    expect(missing.code).toBe('FILE_SHEET_NOT_FOUND');
+  });
+
   it('a missing file is FILE_NOT_FOUND; another job’s key is refused', async () => {
     const h = harness();
     const missing = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_path: 'input/none.csv' }))) as StepError;
@@ -277,6 +351,17 @@ describe('file_processing write', () => {
     const text = (await h.storage.get(`${DIR}/output/copy.csv`)).toString();
     expect(text.split('\n')[0]).toBe('n,v');
     expect(text.split('\n')[50]).toBe('49,98');
+  });
+
+  it("writes a database step's whole output ({rows, columns}); its columns set the order", async () => {
+    const h = harness();
+    const query = { rows: [{ bank: 'VCB', total: '1234567.89' }, { bank: 'TCB', total: '0.10' }], row_count: 2, affected_rows: 0, columns: ['total', 'bank'] };
+    const out = await exec<FileWriteOutput>(h, { operation: 'write', format: 'csv', destination_path: 'sum.csv', data_source: query });
+    expect(out.row_count).toBe(2);
+    expect((await h.storage.get(`${DIR}/output/sum.csv`)).toString()).toBe('total,bank\n1234567.89,VCB\n0.10,TCB\n');
+    // A DML result has columns [] and no rows: an empty file, not a failure.
+    const empty = await exec<FileWriteOutput>(h, { operation: 'write', format: 'csv', destination_path: 'none.csv', data_source: { rows: [], row_count: 3, affected_rows: 3, columns: [] } });
+    expect(empty.row_count).toBe(0);
   });
 
   it('a failing source leaves no file and registers nothing', async () => {

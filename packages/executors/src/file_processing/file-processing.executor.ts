@@ -1,3 +1,5 @@
+/** XLSX rows gathered before they go to the RowCollector (few: a batch that lives while exceljs parses many rows outlives young-generation GCs and piles up as old-space garbage). */
+const XLSX_READ_BATCH = 32;
 import { PassThrough, Transform, type Readable } from 'stream';
 import type { FileEntry } from '@vecron/context';
 import { executionFileKey, executionOutputKey, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
@@ -6,7 +8,7 @@ import { DEFAULT_ROW_LIMITS, readRowBatches, RowCollector, type Row, type RowLim
 import type { StepExecutor, StepRunContext } from '../step-executor';
 import { openCsv } from './csv.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
-import { FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
+import { FileColumnsDifferError, FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
 import type {
   FileProcessingOutput,
   FileReadAllSheetsOutput,
@@ -27,8 +29,6 @@ export const XLSX_MIME_TYPE = 'application/vnd.openxmlformats-officedocument.spr
 export const MAX_LISTED_REJECTS = 100;
 /** Rows between two checks of the abort signal. */
 const ABORT_CHECK_EVERY = 1024;
-/** XLSX rows gathered before they go to the RowCollector (few: a batch that lives while exceljs parses many rows outlives young-generation GCs and piles up as old-space garbage). */
-const XLSX_READ_BATCH = 32;
 
 export interface FileProcessingExecutorOptions {
   /** Default inline limits of a read's output (a step's `options.inline_limit` overrides them). */
@@ -77,24 +77,16 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
 
   private async read(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileReadOutput | FileReadAllSheetsOutput> {
     const options: FileProcessingOptions = config.options ?? {};
-    const key = fileKey(run, config.source_path as string);
-    const source = await openObject(run.storage, key);
     const limits: RowLimits = {
       maxRows: options.inline_limit?.max_rows ?? this.inlineLimits.maxRows,
       maxBytes: options.inline_limit?.max_bytes ?? this.inlineLimits.maxBytes,
     };
+    if (config.source_files !== undefined && config.source_files !== null) return this.readMany(config, run, signal, limits);
+    const key = fileKey(run, config.source_path as string);
+    const source = await openObject(run.storage, key);
     const started = Date.now();
     if (config.format === 'csv') {
-      const csv = await openCsv(source, {
-        file: key,
-        delimiter: options.delimiter ?? 'auto',
-        quote: options.quote ?? '"',
-        escape: options.escape ?? '"',
-        encoding: options.encoding ?? 'auto',
-        skipEmptyLines: options.skip_empty_lines ?? true,
-        trim: options.trim ?? false,
-        signal,
-      });
+      const csv = await openCsv(source, csvOptions(key, options, signal));
       const output = await this.collect(key, { batches: csv.batches, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       run.logger.info(
         { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
@@ -138,13 +130,25 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     signal: AbortSignal,
     spillKey: string,
   ): Promise<FileRowsOutput> {
+    const state = newReadState(new RowCollector({ storage: run.storage, key: spillKey, limits }));
+    try {
+      const columns = await this.feed(file, source, options, state, signal, false);
+      return await this.finishRead(state, columns, run, signal, file, source.sheet);
+    } catch (err) {
+      await state.collector.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Reads one stream of records into `state`: header, width check, transformations and
+   * on_error. Returns the file's columns after transformations (undefined: no header line).
+   */
+  private async feed(file: string, source: RecordSource, options: FileProcessingOptions, state: ReadState, signal: AbortSignal, tagFile: boolean): Promise<string[] | undefined> {
     const hasHeader = options.has_header ?? true;
     const skipErrors = options.on_error === 'skip';
     const skipEmpty = options.skip_empty_lines ?? true;
     const where = { file, ...(source.sheet !== undefined ? { sheet: source.sheet } : {}) };
-    const collector = new RowCollector({ storage: run.storage, key: spillKey, limits });
-    const rejected: RejectedRow[] = [];
-    let rejectedCount = 0;
     let rowsRead = 0;
     let columns: string[] | undefined;
     let transformer: RowTransformer | undefined;
@@ -153,44 +157,94 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
       transformer = new RowTransformer(options.transformations ?? [], columns, where);
     };
     if (!hasHeader && options.columns) setColumns(options.columns);
-    try {
-      let out: Row[] = [];
-      for await (const batch of source.batches) {
-        for (const record of batch) {
-          if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
-          if (columns === undefined) {
-            if (hasHeader) {
-              setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
-              continue;
-            }
-            setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+    let out: Row[] = [];
+    for await (const batch of source.batches) {
+      for (const record of batch) {
+        if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
+        if (columns === undefined) {
+          if (hasHeader) {
+            setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
+            continue;
           }
-          rowsRead++;
-          if (rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
-          const position = { row: rowsRead, line: record.line };
-          try {
-            const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
-            const row = (transformer as RowTransformer).transform(values, position);
-            if (row !== null) out.push(row);
-          } catch (err) {
-            if (!(err instanceof FileRowError) || !skipErrors) throw err;
-            rejectedCount++;
-            if (rejected.length < MAX_LISTED_REJECTS) rejected.push(rejectOf(err));
-          }
+          setColumns(record.values.map((_v, i) => `column_${i + 1}`));
         }
-        if (out.length > 0) {
-          await collector.addRows(out, (transformer as RowTransformer).columns);
-          out = [];
+        rowsRead++;
+        state.rowsRead++;
+        if (state.rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
+        const position = { row: rowsRead, line: record.line };
+        try {
+          const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
+          const row = (transformer as RowTransformer).transform(values, position);
+          if (row !== null) out.push(row);
+        } catch (err) {
+          if (!(err instanceof FileRowError) || !skipErrors) throw err;
+          state.rejectedCount++;
+          if (state.rejected.length < MAX_LISTED_REJECTS) state.rejected.push(tagFile ? { file, ...rejectOf(err) } : rejectOf(err));
         }
       }
-      if (signal.aborted) throw new StepAbortedError(signal.reason);
-      const result = await collector.finish();
-      const outColumns = transformer?.columns ?? [];
-      const base = { row_count: result.row_count, rows_read: rowsRead, columns: outColumns, rejected: { count: rejectedCount, first: rejected } };
-      if (rejectedCount > 0) run.logger.warn({ file, sheet: source.sheet, rejected: rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
-      return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
+      if (out.length > 0) {
+        await state.collector.addRows(out, (transformer as RowTransformer).columns);
+        out = [];
+      }
+    }
+    return transformer?.columns;
+  }
+
+  private async finishRead(state: ReadState, columns: string[] | undefined, run: StepRunContext, signal: AbortSignal, file: string, sheet?: string): Promise<FileRowsOutput> {
+    if (signal.aborted) throw new StepAbortedError(signal.reason);
+    const result = await state.collector.finish();
+    const base = { row_count: result.row_count, rows_read: state.rowsRead, columns: columns ?? [], rejected: { count: state.rejectedCount, first: state.rejected } };
+    if (state.rejectedCount > 0) run.logger.warn({ file, sheet, rejected: state.rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
+    return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
+  }
+
+  /**
+   * `source_files`: every file read as one, in list order, into one output. Each file has its own
+   * header; after transformations every file must give the same columns as the first.
+   */
+  private async readMany(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal, limits: RowLimits): Promise<FileReadOutput> {
+    const options: FileProcessingOptions = config.options ?? {};
+    const keys = (config.source_files ?? []).map((item) => fileKey(run, typeof item === 'string' ? item : item.path, 'source_files'));
+    const state = newReadState(new RowCollector({ storage: run.storage, key: outputKey(run, `${run.stepId}-data.ndjson`), limits }));
+    const started = Date.now();
+    let columns: string[] | undefined;
+    let first = '';
+    let sheetRead: string | undefined;
+    try {
+      for (const key of keys) {
+        const source = await openObject(run.storage, key);
+        let fileColumns: string[] | undefined;
+        if (config.format === 'csv') {
+          const csv = await openCsv(source, csvOptions(key, options, signal));
+          fileColumns = await this.feed(key, { batches: csv.batches, strictWidth: true }, options, state, signal, true);
+        } else {
+          const seen: string[] = [];
+          let found = false;
+          for await (const sheet of readXlsxSheets(source, key)) {
+            seen.push(sheet.name);
+            const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
+            if (!match) continue;
+            found = true;
+            sheetRead ??= sheet.name;
+            fileColumns = await this.feed(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
+            break;
+          }
+          if (!found) throw new FileSheetNotFoundError(key, options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`, seen);
+        }
+        if (fileColumns === undefined) continue;
+        if (columns === undefined) {
+          columns = fileColumns;
+          first = key;
+        } else if (!sameColumns(columns, fileColumns)) {
+          throw new FileColumnsDifferError(key, fileColumns, first, columns);
+        }
+      }
+      const output: FileReadOutput = await this.finishRead(state, columns, run, signal, keys.join(', '));
+      if (sheetRead !== undefined) output.sheet = sheetRead;
+      run.logger.info({ files: keys, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read files');
+      return output;
     } catch (err) {
-      await collector.abort();
+      await state.collector.abort();
       throw err;
     }
   }
@@ -273,12 +327,44 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   }
 }
 
-function fileKey(run: StepRunContext, path: string): string {
+function fileKey(run: StepRunContext, path: string, field = 'source_path'): string {
   try {
     return executionFileKey(run.jobId, run.executionId, path);
   } catch (err) {
-    throw new UnrecoverableStepError(`source_path ${JSON.stringify(path)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
+    throw new UnrecoverableStepError(`${field} ${JSON.stringify(path)}: ${(err as Error).message}`, 'FILE_PATH_INVALID', { cause: err });
   }
+}
+
+/** What a read accumulates over one or several files. */
+interface ReadState {
+  collector: RowCollector;
+  rejected: RejectedRow[];
+  rejectedCount: number;
+  rowsRead: number;
+}
+
+function newReadState(collector: RowCollector): ReadState {
+  return { collector, rejected: [], rejectedCount: 0, rowsRead: 0 };
+}
+
+function csvOptions(key: string, options: FileProcessingOptions, signal: AbortSignal): Parameters<typeof openCsv>[1] {
+  return {
+    file: key,
+    delimiter: options.delimiter ?? 'auto',
+    quote: options.quote ?? '"',
+    escape: options.escape ?? '"',
+    encoding: options.encoding ?? 'auto',
+    skipEmptyLines: options.skip_empty_lines ?? true,
+    trim: options.trim ?? false,
+    signal,
+  };
+}
+
+/** The same column names, in any order (rows are objects). */
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((c) => set.has(c));
 }
 
 function outputKey(run: StepRunContext, filename: string): string {
@@ -298,12 +384,15 @@ async function openObject(storage: ObjectStorage, key: string): Promise<Readable
   }
 }
 
-/** `data_source` → what readRows takes, and the columns the source declares (a read output's `columns`). */
+/**
+ * `data_source` → what readRows takes (it unwraps a step output itself), and the columns the
+ * source declares (a read output's or a query result's non-empty `columns`).
+ */
 function rowSource(value: unknown): { rows: unknown; columns?: string[] } {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const v = value as { data?: unknown; columns?: unknown };
-    const columns = Array.isArray(v.columns) && v.columns.every((c) => typeof c === 'string') ? (v.columns as string[]) : undefined;
-    if (Array.isArray(v.data)) return { rows: v.data, ...(columns ? { columns } : {}) };
+    const v = value as { columns?: unknown };
+    const columns =
+      Array.isArray(v.columns) && v.columns.length > 0 && v.columns.every((c) => typeof c === 'string') ? (v.columns as string[]) : undefined;
     return { rows: value, ...(columns ? { columns } : {}) };
   }
   return { rows: value };

@@ -3,7 +3,9 @@ import type { Row } from '../rows/row-data';
 
 /** A row left out under `on_error: skip`. */
 export interface RejectedRow {
-  /** Data row number, 1-based, header excluded. */
+  /** `source_files`: the file (object key) the row is in. */
+  file?: string;
+  /** Data row number, 1-based, header excluded (in its own file). */
   row: number;
   /** CSV: line where the record ends; XLSX: the sheet's row number. */
   line?: number;
@@ -30,7 +32,7 @@ export interface FileRowsOutput {
   preview?: Row[];
   /** Rows kept (after filters). */
   row_count: number;
-  /** Data rows read from the file (before filters, rejects included). */
+  /** Data rows read from the file(s) (before filters, rejects included). */
   rows_read: number;
   /** Column names in order, after transformations. */
   columns: string[];

@@ -1,4 +1,5 @@
 import { Readable } from 'stream';
+import { StringDecoder } from 'string_decoder';
 import ExcelJS from 'exceljs';
 import { FileFormatError } from './file-processing.errors';
 import { spreadsheetDateText } from './value-converter';
@@ -47,6 +48,7 @@ export async function* readXlsxSheets(source: Readable, file: string): AsyncGene
     styles: 'cache',
     entries: 'ignore',
   });
+  decodeUtf8AcrossChunks(reader);
   let position = 0;
   try {
     for await (const sheet of reader as AsyncIterable<unknown>) {
@@ -116,6 +118,51 @@ export function isDateFormat(numFmt: string | undefined): boolean {
 
 function excelSerialToDate(serial: number): Date {
   return new Date(Math.round((serial - 25_569) * 86_400_000));
+}
+
+/** The parts of exceljs' WorkbookReader (4.4.0) that read the XML entries of the ZIP. */
+interface WorkbookReaderParts {
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+  _parseHyperlinks(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+}
+
+/**
+ * exceljs' streaming reader decodes every chunk of an XML entry on its own (`parse-sax`:
+ * `TextDecoder.decode(chunk)` per chunk), so a UTF-8 character split between two inflated chunks
+ * becomes two U+FFFD (exceljs issues #2084, #2316; a 20,000-row Vietnamese sheet lost ~30 values).
+ * Its parser passes strings through untouched, so each entry is handed over already decoded,
+ * with a StringDecoder that carries a split character to the next chunk.
+ */
+function decodeUtf8AcrossChunks(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+  const parts = reader as unknown as WorkbookReaderParts;
+  for (const name of ['_parseRels', '_parseWorkbook', '_parseStyles', '_parseSharedStrings'] as const) {
+    const original = parts[name] as (entry: Readable) => unknown;
+    if (typeof original !== 'function') throw new Error(`exceljs WorkbookReader has no ${name}: the UTF-8 fix needs updating`);
+    (parts as unknown as Record<string, unknown>)[name] = (entry: Readable) => {
+      entry.setEncoding('utf8');
+      return original.call(reader, entry);
+    };
+  }
+  for (const name of ['_parseWorksheet', '_parseHyperlinks'] as const) {
+    const original = parts[name];
+    if (typeof original !== 'function') throw new Error(`exceljs WorkbookReader has no ${name}: the UTF-8 fix needs updating`);
+    parts[name] = (iterator, sheetNo) => original.call(reader, utf8Chunks(iterator), sheetNo);
+  }
+}
+
+/** The chunks as strings, a UTF-8 character split between two chunks kept whole. */
+async function* utf8Chunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (text !== '') yield text;
+  }
+  const rest = decoder.end();
+  if (rest !== '') yield rest;
 }
 
 /** The stream again, once its first bytes are those of a ZIP (an XLSX is a ZIP); FileFormatError otherwise. */

@@ -1,6 +1,6 @@
 import { InMemoryObjectStorage } from '@vecron/storage';
 import { StepError } from '../errors';
-import { readRowBatches, readRows, RowCollector, rowRefKey, ROW_BATCH_SIZE, type Row } from './row-data';
+import { isRowSource, readRowBatches, readRows, RowCollector, rowRefKey, ROW_BATCH_SIZE, unwrapRowSource, type Row } from './row-data';
 
 const JOB = 'job-1';
 const EXEC = 'exec-1';
@@ -60,6 +60,22 @@ describe('readRows', () => {
     const storage = new InMemoryObjectStorage();
     expect(await collect([{ a: 1 }], storage)).toEqual([{ a: 1 }]);
     await expect(collect([{ a: 1 }, 5], storage)).rejects.toThrow('data row 2: must be an object');
+  });
+
+  it('reads a whole step output: a file read ({data} / {data_ref}) or a database result ({rows} / {rows_ref})', async () => {
+    const storage = new InMemoryObjectStorage();
+    await storage.put(KEY, '{"a":1}\n{"a":2}\n');
+    const read = { data: [{ a: 'x' }], row_count: 1, rows_read: 2, columns: ['a'], rejected: { count: 0, first: [] } };
+    const query = { rows: [{ n: 3 }], row_count: 1, affected_rows: 0, columns: ['n'] };
+    expect(await collect(read, storage)).toEqual([{ a: 'x' }]);
+    expect(await collect(query, storage)).toEqual([{ n: 3 }]);
+    // Past the inline limits the same template gives a reference (with a preview that must not be read).
+    expect(await collect({ data_ref: KEY, preview: [{ a: 1 }], row_count: 2, columns: ['a'] }, storage)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(await collect({ rows_ref: KEY, preview: [{ a: 1 }], row_count: 2, affected_rows: 0, columns: ['a'] }, storage)).toEqual([{ a: 1 }, { a: 2 }]);
+    for (const source of [read, query, [], { data_ref: KEY }, { rows_ref: KEY }]) expect(isRowSource(source)).toBe(true);
+    for (const source of [{}, { data: 'x' }, { rows: null }, 'rows', null, 3]) expect(isRowSource(source)).toBe(false);
+    expect(unwrapRowSource({ data: 'x' })).toEqual({ data: 'x' });
+    await expect(collect({ data: [{ a: 1 }, 'b'] }, storage)).rejects.toThrow('data row 2: must be an object');
   });
 
   it("refuses another job's data and non-sources", async () => {

@@ -191,9 +191,27 @@ export function rowRefKey(value: unknown): string | undefined {
   return typeof ref === 'string' ? ref : undefined;
 }
 
-/** Whether `value` is something readRows accepts: an array of rows or a row reference. */
+/**
+ * The rows of a step output, whatever their size: a file read's output (`{data: [...]}` inline,
+ * `{data_ref}` past the inline limits) or a database result (`{rows: [...]}` / `{rows_ref}`),
+ * so that `{{steps.x.output}}` keeps working when a file or a result grows past the limits.
+ * A reference wins over inline rows; anything else is returned as it is.
+ */
+export function unwrapRowSource(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || rowRefKey(value) !== undefined) return value;
+  const { data, rows } = value as { data?: unknown; rows?: unknown };
+  if (Array.isArray(data)) return data;
+  if (Array.isArray(rows)) return rows;
+  return value;
+}
+
+/**
+ * Whether `value` is something readRows accepts: an array of rows, a row reference
+ * (`{data_ref}` / `{rows_ref}`), or a step output holding either (`{data: [...]}`, `{rows: [...]}`).
+ */
 export function isRowSource(value: unknown): boolean {
-  return Array.isArray(value) || rowRefKey(value) !== undefined;
+  const source = unwrapRowSource(value);
+  return Array.isArray(source) || rowRefKey(source) !== undefined;
 }
 
 export interface ReadRowsOptions {
@@ -203,8 +221,9 @@ export interface ReadRowsOptions {
 }
 
 /**
- * Rows from inline data (an array of objects) or a reference (`{data_ref}` or `{rows_ref}`,
- * a key inside this job's folder), streamed line by line. Anything else fails the step, not
+ * Rows from inline data (an array of objects), a reference (`{data_ref}` or `{rows_ref}`,
+ * a key inside this job's folder, streamed line by line), or a step output holding either
+ * (`{data: [...]}` of a file read, `{rows: [...]}` of a database step; see unwrapRowSource). Anything else fails the step, not
  * retryable. An array item that is not an object is reported with its index.
  */
 export async function* readRows(source: unknown, options: ReadRowsOptions): AsyncGenerator<Row> {
@@ -215,7 +234,8 @@ export async function* readRows(source: unknown, options: ReadRowsOptions): Asyn
  * readRows in batches of up to ROW_BATCH_SIZE rows (one await per batch rather than per row;
  * the NDJSON is split on line feeds chunk by chunk, memory stays flat).
  */
-export async function* readRowBatches(source: unknown, options: ReadRowsOptions): AsyncGenerator<Row[]> {
+export async function* readRowBatches(value: unknown, options: ReadRowsOptions): AsyncGenerator<Row[]> {
+  const source = unwrapRowSource(value);
   if (Array.isArray(source)) {
     for (let start = 0; start < source.length; start += ROW_BATCH_SIZE) {
       const end = Math.min(source.length, start + ROW_BATCH_SIZE);
@@ -227,7 +247,7 @@ export async function* readRowBatches(source: unknown, options: ReadRowsOptions)
   }
   const ref = rowRefKey(source);
   if (ref === undefined) {
-    throw new UnrecoverableStepError('rows must be an array of objects or a {data_ref} from an earlier step', 'ROWS_INVALID');
+    throw new UnrecoverableStepError('rows must be an array of objects, a {data_ref}/{rows_ref} or a step output holding rows ({data} or {rows})', 'ROWS_INVALID');
   }
   let key: string;
   try {
