@@ -188,6 +188,9 @@ describe('engine end to end: api → scheduler → Bull → worker → S3 contex
   });
 
   describe('misfire_policy on re-enable (fires missed while disabled)', () => {
+    /** The scheduler's misfire threshold in these tests (e2e/support/system.ts). */
+    const THRESHOLD_MS = 1500;
+
     async function missed(policy: string, extra: Record<string, unknown> = {}) {
       const job = await api().createJob({ name: `misfire-${policy}`, schedule: { type: 'cron', expression: '* * * * * ?', misfire_policy: policy, ...extra }, steps: [httpStep('a', { method: 'GET', url: `${fixture.url}/ok` })] });
       await waitFor(async () => (await api().executions(job.id)).total >= 1, 30_000, 'first fire');
@@ -195,36 +198,41 @@ describe('engine end to end: api → scheduler → Bull → worker → S3 contex
       await sleep(500);
       const before = (await api().executions(job.id)).items.map((e) => e.id);
       await sleep(6000);
+      const enabledAt = Date.now();
       await api().ok('POST', `/api/jobs/${job.id}/enable`);
       await sleep(600);
       await api().ok('POST', `/api/jobs/${job.id}/disable`);
       await sleep(500);
       const after = (await api().executions(job.id)).items.filter((e) => !before.includes(e.id));
       const skips = await pg.query('select reason, fire_time from schedule_skips where job_id=$1 order by fire_time', [job.id]);
-      return { after, skips: skips.rows as { reason: string; fire_time: Date }[] };
+      // Runs for fire times missed while disabled. The scheduler decides at some instant after
+      // enabledAt, so a fire before enabledAt - threshold is always a misfire there, however slow
+      // the machine is; later fires may run as on time (how many depends on load, not checked).
+      const misfired = after.filter((e) => e.scheduled_for !== null && Date.parse(e.scheduled_for) < enabledAt - THRESHOLD_MS);
+      return { after, misfired, skips: skips.rows as { reason: string; fire_time: Date }[] };
     }
 
     it('fire_once: one run for all missed fires; the others recorded as coalesced', async () => {
-      const { after, skips } = await missed('fire_once');
-      // One coalesced run for the ~6 s gap, plus at most the on-time fires of the 0.6 s enabled
-      // afterwards (enqueued up to 1 s ahead).
+      const { after, misfired, skips } = await missed('fire_once');
+      // One coalesced run for the ~6 s gap (its fire time is the latest missed one).
       expect(after.length).toBeGreaterThanOrEqual(1);
-      expect(after.length).toBeLessThanOrEqual(3);
+      expect(misfired.length).toBeLessThanOrEqual(1);
       expect(skips.filter((s) => s.reason === 'misfire_coalesced').length).toBeGreaterThanOrEqual(3);
     });
 
     it('skip: none of the missed fires run; all recorded as skipped', async () => {
-      const { after, skips } = await missed('skip');
+      const { misfired, skips } = await missed('skip');
       expect(skips.filter((s) => s.reason === 'misfire_skipped').length).toBeGreaterThanOrEqual(3);
       // Only fires within the misfire threshold (1.5 s here) still count as on time and run.
-      expect(after.length).toBeLessThanOrEqual(3);
+      expect(misfired).toEqual([]);
     });
 
-    it('fire_all with a cap: the first `cap` missed fires run, the rest are recorded', async () => {
-      const { after, skips } = await missed('fire_all', { misfire_max_fires: 2 });
-      // The capped 2 for the ~6 s gap, plus at most the on-time fires of the 0.6 s enabled afterwards.
+    it('fire_all with a cap: the latest `cap` missed fires run, the rest are recorded', async () => {
+      const { after, misfired, skips } = await missed('fire_all', { misfire_max_fires: 2 });
+      // The capped 2 for the ~6 s gap (the latest missed fires, which may lie within the threshold
+      // of enabledAt), whatever runs on time afterwards; never more than the cap.
       expect(after.length).toBeGreaterThanOrEqual(2);
-      expect(after.length).toBeLessThanOrEqual(4);
+      expect(misfired.length).toBeLessThanOrEqual(2);
       expect(skips.filter((s) => s.reason === 'misfire_cap_exceeded').length).toBeGreaterThanOrEqual(3);
     });
   });
