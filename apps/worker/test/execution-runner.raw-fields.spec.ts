@@ -1,17 +1,10 @@
 import { Allow, IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
-import { loadConfig } from '@vecron/config';
-import { ContextStore } from '@vecron/context';
-import { Database, ExecutionsRepository, JobsRepository, SecretCipher, VariablesRepository, migrate, recreateDatabase } from '@vecron/db';
-import { ExecutorRegistry, type ResolveTemplates, type StepExecutor, type StepRunContext } from '@vecron/executors';
-import { InMemoryObjectStorage, executionContextKey, jobDefinitionVersionKey } from '@vecron/storage';
-import { WorkerEnv } from '../src/config/worker.env';
-import { DefinitionCache } from '../src/executions/definition.cache';
-import { ExecutionClaimService } from '../src/executions/execution-claim.service';
-import { ExecutionRunner } from '../src/executions/execution-runner.service';
-import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
-import { StepLoop } from '../src/executions/step-loop.service';
-import { createWorkerLogger } from '../src/worker.module';
+import type { Database, ExecutionsRepository, JobsRepository } from '@vecron/db';
+import { type ResolveTemplates, type StepExecutor, type StepRunContext } from '@vecron/executors';
+import { executionContextKey, jobDefinitionVersionKey, type InMemoryObjectStorage } from '@vecron/storage';
+import type { ExecutionRunner } from '../src/executions/execution-runner.service';
+import { createRunnerFixture } from './runner.fixture';
 
 class RawConfig {
   /** Kept raw by resolveConfig, resolved by the executor itself. */
@@ -45,24 +38,7 @@ describe('ExecutionRunner: executors that resolve some config fields themselves'
   let runner: ExecutionRunner;
 
   beforeAll(async () => {
-    db = new Database({ connectionString: await recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres', 'vecron_test_worker_raw'), poolSize: 2 });
-    await migrate(db.pool);
-    jobs = new JobsRepository(db);
-    executions = new ExecutionsRepository(db);
-    storage = new InMemoryObjectStorage();
-    const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent' });
-    const loggers = new SecretMaskingLogger(createWorkerLogger(config));
-    const variables = new VariablesRepository(db, new SecretCipher([], null));
-    const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
-    runner = new ExecutionRunner(
-      config,
-      executions,
-      jobs,
-      new ExecutionClaimService(executions, jobs, variables, loggers.root),
-      new DefinitionCache(storage),
-      new StepLoop(new ExecutorRegistry([new RawFieldExecutor()]), storage, new ContextStore({ storage }), executions, retry),
-      loggers,
-    );
+    ({ db, jobs, executions, storage, runner } = await createRunnerFixture('vecron_test_worker_raw', [new RawFieldExecutor()], {}, 2));
   });
   afterAll(() => db.close());
 

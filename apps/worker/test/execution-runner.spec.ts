@@ -1,17 +1,10 @@
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
-import { loadConfig } from '@vecron/config';
-import { ContextStore } from '@vecron/context';
-import { Database, ExecutionsRepository, JobsRepository, SecretCipher, VariablesRepository, migrate, recreateDatabase } from '@vecron/db';
-import { ExecutorRegistry, RetryableStepError, StepAbortedError, UnrecoverableStepError, type StepExecutor, type StepRunContext } from '@vecron/executors';
-import { InMemoryObjectStorage, executionContextKey, jobDefinitionVersionKey } from '@vecron/storage';
-import { WorkerEnv } from '../src/config/worker.env';
-import { DefinitionCache } from '../src/executions/definition.cache';
-import { ExecutionClaimService } from '../src/executions/execution-claim.service';
-import { ExecutionRunner } from '../src/executions/execution-runner.service';
-import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
-import { StepLoop } from '../src/executions/step-loop.service';
-import { createWorkerLogger } from '../src/worker.module';
+import type { Database, ExecutionsRepository, JobsRepository } from '@vecron/db';
+import { RetryableStepError, StepAbortedError, UnrecoverableStepError, type StepExecutor, type StepRunContext } from '@vecron/executors';
+import { executionContextKey, jobDefinitionVersionKey, type InMemoryObjectStorage } from '@vecron/storage';
+import type { ExecutionRunner } from '../src/executions/execution-runner.service';
+import { createRunnerFixture } from './runner.fixture';
 
 class ScriptConfig {
   @IsString()
@@ -68,25 +61,8 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
   let runner: ExecutionRunner;
 
   beforeAll(async () => {
-    db = new Database({ connectionString: await recreateDatabase(process.env.VECRON_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:25432/postgres', 'vecron_test_worker'), poolSize: 4 });
-    await migrate(db.pool);
-    jobs = new JobsRepository(db);
-    executions = new ExecutionsRepository(db);
-    storage = new InMemoryObjectStorage();
     script = new ScriptExecutor();
-    const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent', WORKER_RETRY_BASE_BACKOFF_MS: '10' });
-    const loggers = new SecretMaskingLogger(createWorkerLogger(config));
-    const variables = new VariablesRepository(db, new SecretCipher([], null));
-    const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
-    runner = new ExecutionRunner(
-      config,
-      executions,
-      jobs,
-      new ExecutionClaimService(executions, jobs, variables, loggers.root),
-      new DefinitionCache(storage),
-      new StepLoop(new ExecutorRegistry([script]), storage, new ContextStore({ storage }), executions, retry),
-      loggers,
-    );
+    ({ db, jobs, executions, storage, runner } = await createRunnerFixture('vecron_test_worker', [script], { WORKER_RETRY_BASE_BACKOFF_MS: '10' }));
   });
   afterAll(() => db.close());
 
