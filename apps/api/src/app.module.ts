@@ -6,6 +6,7 @@ import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
 import { API_CONFIG, type ApiEnv } from './config/api.env';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
@@ -47,6 +48,7 @@ export class AppModule {
         ExecutionsModule,
         VariablesModule,
         WebhooksModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, SensitiveKeysCheck],
     };

@@ -1,0 +1,333 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { isValidTimeZone, upcomingFires, validateJobDefinition, type Schedule } from '@vecron/definitions';
+import type { ExecutorRegistry } from '@vecron/executors';
+import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
+import { ExecutionsService } from '../executions/executions.service';
+import { HealthService } from '../health/health.service';
+import { JobsService } from '../jobs/jobs.service';
+import { asStepTypeCatalog, InjectStepTypes } from '../jobs/step-types';
+import { DashboardAuth, SESSION_COOKIE } from './dashboard-auth.adapter';
+import { DashboardCsrfError, DashboardForbidden, DashboardSignInRequired } from './dashboard-page.errors';
+import { DashboardPageFilter } from './dashboard-page.filter';
+import { DashboardViews, isTls, type PageContext } from './dashboard-view';
+import { DashboardService, type JobStatusFilter } from './dashboard.service';
+import { LANG_COOKIE, isLocale } from './i18n/i18n';
+
+export const VECRON_VERSION = '0.1.0';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
+const TRIGGERS = ['scheduled', 'manual', 'webhook', 'retry'];
+
+type Form = Record<string, string | undefined>;
+
+/** Only a path of this site (never `//host` or a full URL): where to go after signing in. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])/.test(next) && !next.startsWith('/login') ? next : '/jobs';
+}
+
+const pageNumber = (v: unknown): number => {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
+};
+const dateParam = (v: unknown): Date | undefined => {
+  if (typeof v !== 'string' || !v) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+};
+
+/** The dashboard's pages: server-rendered HTML, forms that work without JavaScript, HTMX partials. */
+@ApiExcludeController()
+@UseFilters(DashboardPageFilter)
+@Controller()
+export class DashboardController {
+  constructor(
+    private readonly views: DashboardViews,
+    private readonly auth: DashboardAuth,
+    private readonly data: DashboardService,
+    private readonly jobs: JobsService,
+    private readonly executions: ExecutionsService,
+    private readonly health: HealthService,
+    @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
+  ) {}
+
+  // ---- sign-in ----
+
+  @Get()
+  async login(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.views.page(req, res);
+    if (page.user) return res.redirect(303, safeNext(q['next']));
+    await this.renderLogin(res, page, 200, { expired: q['expired'] === '1', signedOut: q['signed_out'] === '1', next: q['next'] ?? '' });
+  }
+
+  @Post('login')
+  async signIn(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
+    const page = this.views.page(req, res);
+    if (!this.views.csrfValid(req)) return this.renderLogin(res, page, 403, { error: page.i18n.t('error.csrf') });
+    const username = (body['username'] ?? '').trim();
+    const password = body['password'] ?? '';
+    if (!username || !password) return this.renderLogin(res, page, 400, { error: page.i18n.t('login.failed'), username });
+    const outcome = await this.auth.login(username, password, { ip: req.ip ?? '', userAgent: req.get('user-agent') ?? '' });
+    if (!outcome.ok) {
+      if (outcome.reason === 'rate_limited') {
+        res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        return this.renderLogin(res, page, 429, { error: page.i18n.t('login.rate_limited', { seconds: outcome.retryAfterSeconds }), username });
+      }
+      return this.renderLogin(res, page, 401, { error: page.i18n.t('login.failed'), username });
+    }
+    res.cookie(SESSION_COOKIE, outcome.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: isTls(req),
+      path: '/',
+      maxAge: outcome.expiresInSeconds * 1000,
+    });
+    res.redirect(303, outcome.mustChangePassword ? '/account/password' : safeNext(body['next']));
+  }
+
+  @Post('logout')
+  signOut(@Req() req: Request, @Res() res: Response): void {
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: isTls(req) });
+    res.redirect(303, '/?signed_out=1');
+  }
+
+  @Get('account/password')
+  changePasswordPage(@Req() req: Request, @Res() res: Response): void {
+    const page = this.signedIn(req, res);
+    this.views.render(res, 'change-password.njk', page, {});
+  }
+
+  @Post('account/password')
+  async changePassword(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
+    const page = this.signedIn(req, res);
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    const problem = await this.auth.changePassword(page.user!, body['current_password'] ?? '', body['new_password'] ?? '');
+    if (problem) return this.views.render(res, 'change-password.njk', page, { error: page.i18n.t('login.change_failed', { message: problem }) }, 400);
+    res.redirect(303, '/jobs');
+  }
+
+  /** The language switch: remembered for a year in a cookie. */
+  @Get('lang/:code')
+  language(@Param('code') code: string, @Query('next') next: string, @Req() req: Request, @Res() res: Response): void {
+    if (isLocale(code)) res.cookie(LANG_COOKIE, code, { sameSite: 'strict', secure: isTls(req), path: '/', maxAge: 365 * 86_400_000 });
+    res.redirect(303, typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/');
+  }
+
+  // ---- jobs ----
+
+  @Get('jobs')
+  async jobsPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'job:read');
+    const status = (['enabled', 'disabled', 'running'] as const).find((s) => s === q['status']) as JobStatusFilter | undefined;
+    const filter = { q: (q['q'] ?? '').trim().slice(0, 200), status, page: pageNumber(q['page']) };
+    const list = await this.data.listJobs(filter);
+    const template = req.headers['hx-request'] === 'true' && req.headers['hx-target'] === 'jobs-table' ? '_jobs-table.njk' : 'jobs.njk';
+    this.views.render(res, template, page, { list, filter, flash: this.flash(page, q) });
+  }
+
+  @Get('jobs/new')
+  builderNew(@Req() req: Request, @Res() res: Response): void {
+    const page = this.require(req, res, 'job:write');
+    this.views.render(res, 'builder.njk', page, { job: null, definition: null, stepTypes: this.stepTypes.types() });
+  }
+
+  @Get('jobs/:id')
+  async jobPage(@Param('id') id: string, @Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'job:read');
+    this.uuid(id);
+    const { job, definition, nextFires } = await this.data.job(id);
+    const recent = await this.data.listExecutions({ jobId: id, page: 1, triggeredBy: this.ownOnly(page) }, 10);
+    this.views.render(res, 'job.njk', page, { job, definition, nextFires, recent, flash: this.flash(page, q), timezone: job.timezone });
+  }
+
+  @Get('jobs/:id/edit')
+  async builderEdit(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.require(req, res, 'job:write');
+    this.uuid(id);
+    const { job, definition } = await this.data.job(id);
+    this.views.render(res, 'builder.njk', page, { job, definition, stepTypes: this.stepTypes.types() });
+  }
+
+  @Post('jobs/:id/:action')
+  async jobAction(@Param('id') id: string, @Param('action') action: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const permission = { trigger: 'job:execute', enable: 'job:write', disable: 'job:write', delete: 'job:delete' }[action];
+    if (!permission) throw new DashboardForbidden(action);
+    this.require(req, res, permission);
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    this.uuid(id);
+    if (action === 'trigger') {
+      try {
+        const { execution_id } = await this.executions.triggerManual(id, undefined);
+        return res.redirect(303, `/jobs/${id}?msg=triggered&execution=${execution_id}`);
+      } catch (err) {
+        if (err instanceof ConflictError) return res.redirect(303, `/jobs/${id}?msg=conflict`);
+        throw err;
+      }
+    }
+    if (action === 'delete') {
+      await this.jobs.remove(id);
+      return res.redirect(303, '/jobs?msg=deleted');
+    }
+    await this.jobs.setEnabled(id, action === 'enable');
+    res.redirect(303, `${safeNext(req.get('referer') ? new URL(req.get('referer')!).pathname : '/jobs')}?msg=updated`);
+  }
+
+  // ---- builder helpers (HTMX / fetch) ----
+
+  /** The next 5 fires of a schedule in its zone (HTML fragment for the builder's preview). */
+  @Post('builder/preview')
+  preview(@Req() req: Request, @Res() res: Response, @Body() body: Form): void {
+    const page = this.require(req, res, 'job:write');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    let schedule: Schedule | null = null;
+    let error: string | null = null;
+    const zone = body['timezone'] && isValidTimeZone(body['timezone']) ? body['timezone'] : 'Asia/Ho_Chi_Minh';
+    try {
+      schedule = JSON.parse(body['schedule'] ?? 'null') as Schedule | null;
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    let fires: Date[] = [];
+    if (schedule && !error) {
+      const result = validateJobDefinition(
+        { name: 'preview', schedule, steps: [{ id: 'x', name: 'x', type: 'http', config: { method: 'GET', url: 'http://x.invalid' } }] },
+        asStepTypeCatalog(this.stepTypes),
+      );
+      const problem = result.ok ? undefined : result.errors.find((e) => e.path.startsWith('schedule'));
+      if (problem) error = `${problem.path}: ${problem.message}`;
+      else {
+        try {
+          fires = upcomingFires(result.ok ? result.definition.schedule ?? null : schedule, new Date(), 5);
+        } catch (err) {
+          error = (err as Error).message;
+        }
+      }
+    }
+    this.views.render(res, '_preview.njk', page, { fires, error, zone });
+  }
+
+  /** Validates a definition with the API's validator: `{ok, errors: [{path, message}]}`. */
+  @Post('builder/validate')
+  validate(@Req() req: Request, @Res() res: Response, @Body() body: { definition?: unknown }): void {
+    this.require(req, res, 'job:write');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    try {
+      this.jobs.validate(body?.definition);
+      res.json({ ok: true, errors: [] });
+    } catch (err) {
+      if (err instanceof RequestValidationError) res.json({ ok: false, errors: err.details ?? [] });
+      else throw err;
+    }
+  }
+
+  // ---- executions ----
+
+  @Get('executions')
+  async executionsPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'execution:read');
+    const filter = {
+      jobId: q['job_id'] && UUID.test(q['job_id']) ? q['job_id'] : undefined,
+      status: STATUSES.includes(q['status'] ?? '') ? q['status'] : undefined,
+      triggerSource: TRIGGERS.includes(q['trigger'] ?? '') ? q['trigger'] : undefined,
+      from: dateParam(q['from']),
+      to: dateParam(q['to']),
+      page: pageNumber(q['page']),
+      triggeredBy: this.ownOnly(page),
+    };
+    const list = await this.data.listExecutions(filter);
+    const template = req.headers['hx-request'] === 'true' && req.headers['hx-target'] === 'executions-table' ? '_executions-table.njk' : 'executions.njk';
+    this.views.render(res, template, page, { list, q, statuses: STATUSES, triggers: TRIGGERS, filter });
+  }
+
+  @Get('executions/:id')
+  async executionPage(@Param('id') id: string, @Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'execution:read');
+    this.uuid(id);
+    const detail = await this.data.execution(id);
+    const own = this.ownOnly(page);
+    if (own && detail.row.triggered_by !== own) throw new DashboardForbidden('execution:read');
+    const steps = (detail.definition?.steps ?? []).map((s) => {
+      const state = detail.context?.steps?.[s.id];
+      const started = state?.started_at ? new Date(state.started_at) : null;
+      const completed = state?.completed_at ? new Date(state.completed_at) : null;
+      return { id: s.id, name: s.name, type: s.type, state, duration_ms: started && completed ? completed.getTime() - started.getTime() : null };
+    });
+    const template = req.headers['hx-request'] === 'true' ? '_execution-main.njk' : 'execution.njk';
+    this.views.render(res, template, page, { ...detail, steps, flash: this.flash(page, q), timezone: detail.row.timezone });
+  }
+
+  @Post('executions/:id/stop')
+  async stop(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.require(req, res, 'execution:stop');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    this.uuid(id);
+    try {
+      await this.executions.stop(id);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+    res.redirect(303, `/executions/${id}?msg=stop`);
+  }
+
+  @Get('executions/:id/files/:index')
+  async file(@Param('id') id: string, @Param('index') index: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.require(req, res, 'execution:read');
+    this.uuid(id);
+    const f = await this.data.file(id, Number(index));
+    res.setHeader('Content-Type', f.mime);
+    res.setHeader('Content-Length', String(f.size));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.attachment(f.filename);
+    f.stream.pipe(res);
+  }
+
+  // ---- admin pages ----
+
+  @Get('system')
+  async system(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.require(req, res, 'system:config');
+    this.views.render(res, 'system.njk', page, { health: await this.health.check(), version: VECRON_VERSION });
+  }
+
+  // ---- helpers ----
+
+  private async renderLogin(res: Response, page: PageContext, status: number, data: Record<string, unknown>): Promise<void> {
+    let health = 'unknown';
+    try {
+      health = (await this.health.check()).status;
+    } catch {
+      health = 'degraded';
+    }
+    this.views.render(res, 'login.njk', page, { ...data, mode: this.auth.mode, version: VECRON_VERSION, health }, status);
+  }
+
+  private signedIn(req: Request, res: Response): PageContext {
+    const page = this.views.page(req, res);
+    if (!page.user) throw new DashboardSignInRequired(Boolean((req as Request & { cookies?: Record<string, string> }).cookies?.[SESSION_COOKIE]));
+    return page;
+  }
+
+  private require(req: Request, res: Response, permission: string): PageContext {
+    const page = this.signedIn(req, res);
+    const perms = page.user!.permissions;
+    if (!perms.includes('*') && !perms.includes(permission)) throw new DashboardForbidden(permission);
+    return page;
+  }
+
+  /** A Regular User (no `job:write`) sees only the executions they triggered. */
+  private ownOnly(page: PageContext): string | undefined {
+    const perms = page.user!.permissions;
+    return perms.includes('*') || perms.includes('job:write') ? undefined : page.user!.username;
+  }
+
+  private uuid(id: string): void {
+    if (!UUID.test(id)) throw new NotFoundError('not found');
+  }
+
+  private flash(page: PageContext, q: Form): string | null {
+    const key = { triggered: 'jobs.triggered', conflict: 'jobs.trigger_conflict', deleted: 'jobs.deleted', updated: 'jobs.updated', stop: 'exec.stop_requested', saved: 'builder.saved' }[q['msg'] ?? ''];
+    return key ? page.i18n.t(key) : null;
+  }
+}
