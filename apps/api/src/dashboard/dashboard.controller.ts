@@ -8,6 +8,8 @@ import { ExecutionsService } from '../executions/executions.service';
 import { HealthService } from '../health/health.service';
 import { JobsService } from '../jobs/jobs.service';
 import { asStepTypeCatalog, InjectStepTypes } from '../jobs/step-types';
+import { VariablesService } from '../variables/variables.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { DashboardAuth, SESSION_COOKIE } from './dashboard-auth.adapter';
 import { DashboardCsrfError, DashboardForbidden, DashboardSignInRequired } from './dashboard-page.errors';
 import { DashboardPageFilter } from './dashboard-page.filter';
@@ -49,6 +51,8 @@ export class DashboardController {
     private readonly jobs: JobsService,
     private readonly executions: ExecutionsService,
     private readonly health: HealthService,
+    private readonly variables: VariablesService,
+    private readonly webhooks: WebhooksService,
     @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
   ) {}
 
@@ -283,7 +287,49 @@ export class DashboardController {
     f.stream.pipe(res);
   }
 
-  // ---- admin pages ----
+  // ---- variables, webhooks, admin pages ----
+
+  @Get('variables')
+  async variablesPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'variable:read');
+    await this.renderVariables(res, page, pageNumber(q['page']), this.flash(page, q));
+  }
+
+  @Post('variables')
+  async createVariable(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
+    const page = this.require(req, res, 'variable:write');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    const sensitive = body['is_sensitive'] === 'on';
+    if (sensitive && !this.can(page, 'variable:encrypt')) throw new DashboardForbidden('variable:encrypt');
+    const jobId = body['job_id'] && UUID.test(body['job_id']) ? body['job_id'] : null;
+    try {
+      await this.variables.create({ name: (body['name'] ?? '').trim(), value: body['value'] ?? '', is_sensitive: sensitive, job_id: jobId });
+    } catch (err) {
+      if (err instanceof RequestValidationError || err instanceof ConflictError) {
+        const message = err.details?.length ? err.details.map((d) => `${d.path}: ${d.message}`).join('; ') : err.message;
+        return this.renderVariables(res, page, 1, null, message, body, 400);
+      }
+      throw err;
+    }
+    res.redirect(303, '/variables?msg=updated');
+  }
+
+  @Post('variables/:id/delete')
+  async deleteVariable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.require(req, res, 'variable:write');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    this.uuid(id);
+    await this.variables.remove(id);
+    res.redirect(303, '/variables?msg=updated');
+  }
+
+  @Get('webhooks')
+  async webhooksPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'webhook:read');
+    const list = await this.webhooks.list({ page: pageNumber(q['page']), page_size: 50 });
+    this.views.render(res, 'webhooks.njk', page, { list, pages: Math.max(1, Math.ceil(list.total / 50)), current: list.page });
+  }
+
 
   @Get('system')
   async system(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -301,6 +347,16 @@ export class DashboardController {
       health = 'degraded';
     }
     this.views.render(res, 'login.njk', page, { ...data, mode: this.auth.mode, version: VECRON_VERSION, health }, status);
+  }
+
+  private async renderVariables(res: Response, page: PageContext, n: number, flash: string | null, error?: string, form?: Form, status = 200): Promise<void> {
+    const list = await this.variables.list({ page: n, page_size: 50 });
+    this.views.render(res, 'variables.njk', page, { list, flash, error, form: form ?? {}, pages: Math.max(1, Math.ceil(list.total / 50)), current: n }, status);
+  }
+
+  private can(page: PageContext, permission: string): boolean {
+    const perms = page.user?.permissions ?? [];
+    return perms.includes('*') || perms.includes(permission);
   }
 
   private signedIn(req: Request, res: Response): PageContext {

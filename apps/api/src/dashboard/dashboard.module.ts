@@ -4,6 +4,8 @@ import { urlencoded } from 'body-parser';
 import { ExecutionsModule } from '../executions/executions.module';
 import { HealthModule } from '../health/health.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { VariablesModule } from '../variables/variables.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { DashboardAssetsController } from './dashboard-assets.controller';
 import { DashboardAuth } from './dashboard-auth.adapter';
 import { DashboardEventsController } from './dashboard-events.controller';
@@ -14,7 +16,7 @@ import { DashboardService } from './dashboard.service';
 
 /** The web dashboard: server-rendered pages (nunjucks), HTMX, live updates by Server-Sent Events. */
 @Module({
-  imports: [JobsModule, ExecutionsModule, HealthModule],
+  imports: [JobsModule, ExecutionsModule, HealthModule, VariablesModule, WebhooksModule],
   controllers: [DashboardAssetsController, DashboardEventsController, DashboardController],
   providers: [DashboardAuth, DashboardViews, DashboardService, DashboardPageFilter],
 })

@@ -164,6 +164,7 @@ export const MESSAGES_EN = {
   'vars.global': 'Global',
   'vars.add': 'Add variable',
   'vars.write_only': 'write-only',
+  'vars.updated': 'Updated',
   'hooks.title': 'Webhooks',
   'hooks.url': 'URL',
   'hooks.last_call': 'Last call',

@@ -166,6 +166,7 @@ export const MESSAGES_VI: Record<MessageKey, string> = {
   'vars.global': 'Toàn cục',
   'vars.add': 'Thêm biến',
   'vars.write_only': 'chỉ ghi',
+  'vars.updated': 'Cập nhật',
   'hooks.title': 'Webhook',
   'hooks.url': 'Địa chỉ',
   'hooks.last_call': 'Lần gọi cuối',
