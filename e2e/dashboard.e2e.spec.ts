@@ -31,6 +31,9 @@ describe('dashboard in Chromium', () => {
       if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(e.message));
+    page.on('response', (r) => {
+      if (r.url().includes('/assets/') && r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+    });
     return page;
   };
 
@@ -153,6 +156,12 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'executions-desktop-en');
     await page.goto(`${base}/jobs`);
     await shot(page, 'jobs-desktop-en');
+    // Search as you type: HTMX swaps the table and pushes the URL, the page stays.
+    await page.evaluate('window.marker = 2');
+    await page.fill('#q', 'no-such-job');
+    await page.waitForURL(/q=no-such-job/);
+    await page.waitForSelector(`[data-job-id="${jobId}"]`, { state: 'detached' });
+    expect(await page.evaluate('window.marker')).toBe(2);
   });
 
   it('speaks Vietnamese: from the switch (remembered) and from Accept-Language', async () => {

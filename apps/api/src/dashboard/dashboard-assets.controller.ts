@@ -23,6 +23,7 @@ export class DashboardAssetsController {
     setSecurityHeaders(res);
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.type(asset.type);
-    res.sendFile(asset.file);
+    // pnpm keeps packages under node_modules/.pnpm: allow that dot folder (the map above is the only way in).
+    res.sendFile(asset.file, { dotfiles: 'allow' });
   }
 }
