@@ -154,28 +154,37 @@ export class DashboardController {
     this.views.render(res, 'builder.njk', page, { job, definition, stepTypes: this.stepTypes.types() });
   }
 
-  @Post('jobs/:id/:action')
-  async jobAction(@Param('id') id: string, @Param('action') action: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const permission = { trigger: 'job:execute', enable: 'job:write', disable: 'job:write', delete: 'job:delete' }[action];
-    if (!permission) throw new DashboardForbidden(action);
-    this.require(req, res, permission);
-    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
-    this.uuid(id);
-    if (action === 'trigger') {
-      try {
-        const { execution_id } = await this.executions.triggerManual(id, undefined);
-        return res.redirect(303, `/jobs/${id}?msg=triggered&execution=${execution_id}`);
-      } catch (err) {
-        if (err instanceof ConflictError) return res.redirect(303, `/jobs/${id}?msg=conflict`);
-        throw err;
-      }
+  @Post('jobs/:id/trigger')
+  async trigger(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.action(req, res, 'job:execute', id);
+    try {
+      const { execution_id } = await this.triggerAs(id, page);
+      res.redirect(303, `/jobs/${id}?msg=triggered&execution=${execution_id}`);
+    } catch (err) {
+      if (err instanceof ConflictError) return res.redirect(303, `/jobs/${id}?msg=conflict`);
+      throw err;
     }
-    if (action === 'delete') {
-      await this.jobs.remove(id);
-      return res.redirect(303, '/jobs?msg=deleted');
-    }
-    await this.jobs.setEnabled(id, action === 'enable');
-    res.redirect(303, `${safeNext(req.get('referer') ? new URL(req.get('referer')!).pathname : '/jobs')}?msg=updated`);
+  }
+
+  @Post('jobs/:id/enable')
+  async enable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.action(req, res, 'job:write', id);
+    await this.jobs.setEnabled(id, true);
+    res.redirect(303, `${this.back(req)}?msg=updated`);
+  }
+
+  @Post('jobs/:id/disable')
+  async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.action(req, res, 'job:write', id);
+    await this.jobs.setEnabled(id, false);
+    res.redirect(303, `${this.back(req)}?msg=updated`);
+  }
+
+  @Post('jobs/:id/delete')
+  async remove(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.action(req, res, 'job:delete', id);
+    await this.jobs.remove(id);
+    res.redirect(303, '/jobs?msg=deleted');
   }
 
   // ---- builder helpers (HTMX / fetch) ----
@@ -352,6 +361,28 @@ export class DashboardController {
   private async renderVariables(res: Response, page: PageContext, n: number, flash: string | null, error?: string, form?: Form, status = 200): Promise<void> {
     const list = await this.variables.list({ page: n, page_size: 50 });
     this.views.render(res, 'variables.njk', page, { list, flash, error, form: form ?? {}, pages: Math.max(1, Math.ceil(list.total / 50)), current: n }, status);
+  }
+
+  /** A state-changing form: permission, CSRF token, a well-formed id. */
+  private action(req: Request, res: Response, permission: string, id: string): PageContext {
+    const page = this.require(req, res, permission);
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    this.uuid(id);
+    return page;
+  }
+
+  /** The page the form was on (same site only), else the jobs list. */
+  private back(req: Request): string {
+    try {
+      const ref = req.get('referer');
+      return ref ? safeNext(new URL(ref, 'http://x').pathname) : '/jobs';
+    } catch {
+      return '/jobs';
+    }
+  }
+
+  private triggerAs(id: string, _page: PageContext): Promise<{ execution_id: string }> {
+    return this.executions.triggerManual(id, undefined);
   }
 
   private can(page: PageContext, permission: string): boolean {

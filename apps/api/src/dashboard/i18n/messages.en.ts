@@ -172,6 +172,7 @@ export const MESSAGES_EN = {
   'users.title': 'Users and roles',
   'users.roles': 'Roles',
   'users.add': 'Add user',
+  'users.last_login': 'Last sign-in',
   'audit.title': 'Audit log',
   'audit.time': 'Time',
   'audit.user': 'User',

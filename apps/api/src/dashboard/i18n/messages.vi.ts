@@ -174,6 +174,7 @@ export const MESSAGES_VI: Record<MessageKey, string> = {
   'users.title': 'Người dùng và vai trò',
   'users.roles': 'Vai trò',
   'users.add': 'Thêm người dùng',
+  'users.last_login': 'Đăng nhập gần nhất',
   'audit.title': 'Nhật ký kiểm toán',
   'audit.time': 'Thời gian',
   'audit.user': 'Người dùng',
