@@ -48,7 +48,10 @@ describe('dashboard in Chromium', () => {
     await Promise.all([page.waitForURL(/\/jobs/), page.click('#login-submit')]);
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+  const shot = async (page: Page, name: string): Promise<void> => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+  };
 
   beforeAll(async () => {
     fixture

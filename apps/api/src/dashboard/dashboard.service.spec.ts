@@ -1,5 +1,7 @@
 import { maskSensitive } from './dashboard.service';
+import type { Request } from 'express';
 import { safeNext } from './dashboard.controller';
+import { isTls } from './dashboard-view';
 
 describe('dashboard helpers', () => {
   it('masks values whose key names a secret, at any depth, and keeps the rest', () => {
@@ -21,5 +23,14 @@ describe('dashboard helpers', () => {
     expect(safeNext('/\\evil.example')).toBe('/jobs');
     expect(safeNext('https://evil.example')).toBe('/jobs');
     expect(safeNext(undefined)).toBe('/jobs');
+  });
+
+  it('marks cookies Secure only behind TLS (direct or told by the proxy)', () => {
+    const req = (secure: boolean, proto?: string) => ({ secure, headers: proto ? { 'x-forwarded-proto': proto } : {} }) as unknown as Request;
+    expect(isTls(req(true))).toBe(true);
+    expect(isTls(req(false, 'https'))).toBe(true);
+    expect(isTls(req(false, 'https, http'))).toBe(true);
+    expect(isTls(req(false, 'http'))).toBe(false);
+    expect(isTls(req(false))).toBe(false);
   });
 });
