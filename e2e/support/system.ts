@@ -36,7 +36,6 @@ export class TestSystem {
       LOG_LEVEL: 'info',
       SCHEDULER_TICK_MS: '100',
       SCHEDULER_MISFIRE_THRESHOLD_MS: '1500',
-      WORKER_RETRY_BASE_BACKOFF_MS: '100',
       ...this.options.env,
     };
     const port = await freePort();
