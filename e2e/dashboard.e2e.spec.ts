@@ -9,7 +9,9 @@ jest.setTimeout(120_000);
 const SHOTS = path.resolve(__dirname, '..', 'docs', 'screenshots');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const ADMIN = { username: 'admin', password: 'admin123' };
+/** Users the suite creates through the API (the built-in admin keeps its first password until the last test). */
+const ADMIN = { username: 'ops', password: 'ops-password-1' };
+const VIEWER = { username: 'viewer', password: 'viewer-password-1' };
 
 /**
  * The dashboard in real headless Chromium against the built api + scheduler + worker (started as
@@ -60,6 +62,8 @@ describe('dashboard in Chromium', () => {
     await fixture.start();
     [browser] = await Promise.all([launchChromium(), sys.start()]);
     base = sys.client.baseUrl;
+    await sys.client.ok('POST', '/api/users', { ...ADMIN, roles: ['Admin'], must_change_password: false });
+    await sys.client.ok('POST', '/api/users', { ...VIEWER, roles: ['Regular User'], must_change_password: false });
   });
 
   afterAll(async () => {
@@ -81,7 +85,7 @@ describe('dashboard in Chromium', () => {
     expect(first!.headers()['content-security-policy']).not.toContain('unsafe-inline');
     expect(first!.headers()['x-frame-options']).toBe('DENY');
     await shot(page, 'login-desktop-en');
-    await page.fill('#username', 'admin');
+    await page.fill('#username', ADMIN.username);
     await page.fill('#password', 'wrong-password');
     const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login')), page.click('#login-submit')]);
     expect(answer.status()).toBe(401);
@@ -215,5 +219,35 @@ describe('dashboard in Chromium', () => {
     expect(new URL(p.url()).pathname).toBe('/jobs');
     expect(await p.textContent(`[data-job-id="${jobId}"] a`)).toBe('dashboard-two-steps');
     await nojs.close();
+  });
+
+  it('shows a Regular User view and trigger only, and a 403 page on the users page', async () => {
+    const viewer = await newContext();
+    const p = watch(await viewer.newPage());
+    await signIn(p, VIEWER);
+    expect(await p.textContent('[data-testid=role-badge]')).toBe('User');
+    const row = `[data-job-id="${jobId}"]`;
+    expect(await p.isVisible(`${row} [data-action=trigger]`)).toBe(true);
+    for (const action of ['edit', 'delete', 'disable']) expect(await p.$(`${row} [data-action=${action}]`)).toBeNull();
+    expect(await p.$('nav a[href="/users"]')).toBeNull();
+    const users = await p.goto(`${base}/users`);
+    expect(users!.status()).toBe(403);
+    expect(await p.getAttribute('[data-error-code]', 'data-error-code')).toBe('403');
+    await viewer.close();
+  });
+
+  it('asks the built-in admin to change the default password at the first sign-in', async () => {
+    const first = await newContext();
+    const p = watch(await first.newPage());
+    await p.goto(`${base}/`);
+    expect(await p.textContent('.login')).toContain('admin / admin123');
+    await p.fill('#username', 'admin');
+    await p.fill('#password', 'admin123');
+    await Promise.all([p.waitForURL(/\/account\/password/), p.click('#login-submit')]);
+    await p.fill('#current_password', 'admin123');
+    await p.fill('#new_password', 'a-new-admin-password');
+    await Promise.all([p.waitForURL(/\/jobs/), p.click('form[action="/account/password"] button[type=submit]')]);
+    expect(await p.textContent('[data-testid=role-badge]')).toBe('Admin');
+    await first.close();
   });
 });

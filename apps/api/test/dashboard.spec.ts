@@ -112,9 +112,38 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
   it('sends a signed-out visitor to the sign-in page, and Vietnamese from Accept-Language', async () => {
     const res = await http().get('/executions').expect(303);
     expect(res.headers['location']).toBe('/?next=%2Fexecutions');
+    const expired = await http().get('/jobs').set('Cookie', 'vecron_session=not-a-valid-token').expect(303);
+    expect(expired.headers['location']).toBe('/?expired=1&next=%2Fjobs');
+    const page = await http().get(expired.headers['location']!).expect(200);
+    expect(page.text).toContain('Your session has expired');
     const vi = await http().get('/').set('Accept-Language', 'vi-VN,vi;q=0.9,en;q=0.5').expect(200);
     expect(vi.text).toContain('<html lang="vi">');
     expect(vi.text).toContain('Đăng nhập');
+  });
+
+  it('shows a Regular User what the role allows: view and trigger, no edit or delete, 403 on admin pages', async () => {
+    await http().post('/api/users').set('Cookie', cookies).set('X-CSRF-Token', csrf)
+      .send({ username: 'viewer', password: 'viewer-password-1', roles: ['Regular User'] }).expect(201);
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    const res = await http().get('/jobs').set('Cookie', viewer).expect(200);
+    expect(res.text).toMatch(/data-testid="role-badge">User</);
+    expect(res.text).toContain('data-action="trigger"');
+    for (const hidden of ['data-action="edit"', 'data-action="delete"', 'data-action="disable"', 'href="/users"', 'href="/jobs/new"']) {
+      expect(res.text).not.toContain(hidden);
+    }
+    const users = await http().get('/users').set('Cookie', viewer).expect(403);
+    expect(users.text).toContain('data-error-code="403"');
+    await http().get('/jobs/new').set('Cookie', viewer).expect(403);
+    await http().get('/system').set('Cookie', viewer).expect(403);
+    const { rows } = await db.query<{ id: string }>(`select id from jobs where name = 'bulk-00003'`);
+    const viewerCsrf = viewer[0]!.split('=')[1]!;
+    await http().post(`/jobs/${rows[0]!.id}/delete`).set('Cookie', viewer).type('form').send({ _csrf: viewerCsrf }).expect(403);
+    // Executions: only the ones this user triggered (none yet).
+    const executions = await http().get('/executions').set('Cookie', viewer).expect(200);
+    expect(executions.text).toContain('(0 in all)');
+    // The admin sees the users page.
+    const admin = await http().get('/users').set('Cookie', cookies).expect(200);
+    expect(admin.text).toContain('data-user="viewer"');
   });
 
   it('streams execution changes as Server-Sent Events', async () => {

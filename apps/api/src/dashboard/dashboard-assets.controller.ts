@@ -1,6 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import path from 'path';
 import { DASHBOARD_SOURCE_DIR, setSecurityHeaders } from './dashboard-view';
 
@@ -17,6 +18,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 @Controller('assets')
 export class DashboardAssetsController {
   @Get(':name')
+  @Public()
   asset(@Param('name') name: string, @Res() res: Response): void {
     const asset = Object.prototype.hasOwnProperty.call(ASSETS, name) ? ASSETS[name] : undefined;
     if (!asset) throw new NotFoundException();

@@ -1,58 +1,77 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import type { AuthUser } from '../auth/auth-user';
+import { SESSION_COOKIE } from '../auth/auth.guard';
+import { AuthService } from '../auth/auth.service';
+import { ADMIN_ROLE } from '../auth/permissions';
+import { API_CONFIG, type ApiEnv } from '../config/api.env';
+import { AppError, TooManyRequestsError } from '../errors/app-errors';
 
-/** The signed-in user as the dashboard sees it (the auth module's AuthUser). */
-export interface DashboardUser {
-  id: string;
-  username: string;
-  roles: string[];
-  permissions: string[];
-}
+/** The signed-in user as the dashboard sees it: the auth module's AuthUser. */
+export type DashboardUser = AuthUser;
 
 export type LoginOutcome =
   | { ok: true; token: string; expiresInSeconds: number; user: DashboardUser; mustChangePassword: boolean }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
-/** Where the session cookie's JWT comes from; the auth module checks it on every request. */
-export const SESSION_COOKIE = 'vecron_session';
-
-const PRE_AUTH_TOKEN = 'pre-auth-placeholder';
-const PRE_AUTH_ADMIN: DashboardUser = { id: '00000000-0000-0000-0000-000000000000', username: 'admin', roles: ['Admin'], permissions: ['*'] };
+/** The cookie holding the session: the same JWT as the API's Bearer token (read by the AuthGuard). */
+export { SESSION_COOKIE };
 
 /**
- * The one seam between the dashboard and the auth module: sign in, who is signed in, which mode.
- * Placeholder until the auth module lands (replaced at the merge by calls to it).
+ * The one seam between the dashboard and the auth module: sign in (the same AuthService as
+ * `POST /api/auth/login`: rate limit, audit), change the password, who is signed in (set on
+ * `request.user` by the global AuthGuard, also on the dashboard's @Public pages), which mode.
  */
 @Injectable()
 export class DashboardAuth {
-  readonly mode: 'database' | 'keycloak' = 'database';
+  readonly mode: 'database' | 'keycloak';
 
-  async login(username: string, password: string, _meta: { ip: string; userAgent: string }): Promise<LoginOutcome> {
-    if (username === 'admin' && password === 'admin123') {
-      return { ok: true, token: PRE_AUTH_TOKEN, expiresInSeconds: 3600, user: PRE_AUTH_ADMIN, mustChangePassword: false };
-    }
-    return { ok: false, reason: 'invalid' };
+  constructor(private readonly auth: AuthService, @Inject(API_CONFIG) config: ApiEnv) {
+    this.mode = config.AUTH_MODE;
   }
 
-  async changePassword(_user: DashboardUser, _current: string, _next: string): Promise<string | null> {
-    return null;
+  async login(username: string, password: string, req: Request): Promise<LoginOutcome> {
+    try {
+      const answer = await this.auth.login(username, password, req);
+      return {
+        ok: true,
+        token: answer.access_token,
+        expiresInSeconds: answer.expires_in,
+        user: answer.user,
+        mustChangePassword: answer.user.must_change_password,
+      };
+    } catch (err) {
+      if (err instanceof TooManyRequestsError) return { ok: false, reason: 'rate_limited', retryAfterSeconds: err.retryAfterSeconds };
+      // Never say which part was wrong (the auth module's 401, or a keycloak-mode refusal).
+      if (err instanceof AppError && err.status < 500) return { ok: false, reason: 'invalid' };
+      throw err;
+    }
+  }
+
+  /** Null when changed; otherwise the reason to show. */
+  async changePassword(user: DashboardUser, current: string, next: string): Promise<string | null> {
+    try {
+      await this.auth.changePassword(user, current, next);
+      return null;
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return err.details?.length ? err.details.map((d) => d.message).join('; ') : err.message;
+      throw err;
+    }
   }
 
   /** The user the request is signed in as, or null. */
   userOf(req: Request): DashboardUser | null {
-    const fromGuard = (req as Request & { user?: DashboardUser }).user;
-    if (fromGuard) return fromGuard;
-    const cookies = (req as Request & { cookies?: Record<string, string> }).cookies ?? {};
-    return cookies[SESSION_COOKIE] === PRE_AUTH_TOKEN ? PRE_AUTH_ADMIN : null;
+    return (req as Request & { user?: DashboardUser }).user ?? null;
   }
 }
 
-/** Whether the user holds a permission (`*` stands for all). */
+/** Whether the user holds a permission. */
 export function hasPermission(user: DashboardUser | null, permission: string): boolean {
-  return !!user && (user.permissions.includes('*') || user.permissions.includes(permission));
+  return !!user && user.permissions.includes(permission);
 }
 
+/** The header's Admin badge: the Admin role, or the dashboard's admin permission. */
 export function isAdmin(user: DashboardUser | null): boolean {
-  return !!user && (user.roles.includes('Admin') || hasPermission(user, 'dashboard:admin'));
+  return !!user && (user.roles.includes(ADMIN_ROLE) || hasPermission(user, 'dashboard:admin'));
 }

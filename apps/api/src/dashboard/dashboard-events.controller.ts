@@ -1,6 +1,8 @@
 import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequirePermissions } from '../auth/auth.decorators';
+import { SEE_ALL_EXECUTIONS } from '../auth/permissions';
 import { hasPermission } from './dashboard-auth.adapter';
 import { DashboardForbidden, DashboardSignInRequired } from './dashboard-page.errors';
 import { DashboardPageFilter } from './dashboard-page.filter';
@@ -24,11 +26,12 @@ export class DashboardEventsController {
   constructor(private readonly views: DashboardViews, private readonly data: DashboardService) {}
 
   @Get('executions')
+  @RequirePermissions('execution:read')
   stream(@Req() req: Request, @Res() res: Response, @Query('job_id') jobId?: string): void {
     const page = this.views.page(req, res);
     if (!page.user) throw new DashboardSignInRequired(true);
     if (!hasPermission(page.user, 'execution:read')) throw new DashboardForbidden('execution:read');
-    const own = hasPermission(page.user, 'job:write') ? undefined : page.user.username;
+    const own = hasPermission(page.user, SEE_ALL_EXECUTIONS) ? undefined : page.user.id;
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -48,7 +51,7 @@ export class DashboardEventsController {
         const rows = await this.data.changedSince(since, jobId && UUID.test(jobId) ? jobId : undefined);
         for (const row of rows) {
           if (row.updated_at > since) since = row.updated_at;
-          if (own && row.triggered_by !== own) continue;
+          if (own && row.triggered_by_id !== own) continue;
           const key = `${row.status}|${row.current_step ?? ''}`;
           if (seen.get(row.id) === key) continue;
           seen.set(row.id, key);

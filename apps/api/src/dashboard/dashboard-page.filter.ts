@@ -16,7 +16,8 @@ export class DashboardPageFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const status = exception instanceof HttpException ? exception.getStatus() : exception instanceof AppError ? exception.status : 0;
     if (exception instanceof DashboardSignInRequired || status === 401) {
-      const expired = exception instanceof DashboardSignInRequired ? exception.expired : true;
+      // A session cookie that no longer signs in (expired, revoked): say so on the sign-in page.
+      const expired = exception instanceof DashboardSignInRequired ? exception.expired : /(^|;\s*)vecron_session=[^;]/.test(req.headers.cookie ?? '');
       const target = `/?${expired ? 'expired=1&' : ''}next=${encodeURIComponent(req.originalUrl)}`;
       if (req.headers['hx-request'] === 'true') {
         res.setHeader('HX-Redirect', target);

@@ -1,8 +1,14 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { isValidTimeZone, upcomingFires, validateJobDefinition, type Schedule } from '@vecron/definitions';
 import type { ExecutorRegistry } from '@vecron/executors';
+import { AuditRepository } from '../audit/audit.repository';
+import { Public, RequirePermissions } from '../auth/auth.decorators';
+import { BUILT_IN_ROLES, SEE_ALL_EXECUTIONS } from '../auth/permissions';
+import { API_CONFIG, type ApiEnv } from '../config/api.env';
+import { maskSetting } from '../system/system-config.controller';
+import { UsersService } from '../users/users.service';
 import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
 import { ExecutionsService } from '../executions/executions.service';
 import { HealthService } from '../health/health.service';
@@ -53,12 +59,16 @@ export class DashboardController {
     private readonly health: HealthService,
     private readonly variables: VariablesService,
     private readonly webhooks: WebhooksService,
+    private readonly users: UsersService,
+    private readonly audit: AuditRepository,
+    @Inject(API_CONFIG) private readonly config: ApiEnv,
     @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
   ) {}
 
   // ---- sign-in ----
 
   @Get()
+  @Public()
   async login(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.views.page(req, res);
     if (page.user) return res.redirect(303, safeNext(q['next']));
@@ -66,13 +76,14 @@ export class DashboardController {
   }
 
   @Post('login')
+  @Public()
   async signIn(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
     const page = this.views.page(req, res);
     if (!this.views.csrfValid(req)) return this.renderLogin(res, page, 403, { error: page.i18n.t('error.csrf') });
     const username = (body['username'] ?? '').trim();
     const password = body['password'] ?? '';
     if (!username || !password) return this.renderLogin(res, page, 400, { error: page.i18n.t('login.failed'), username });
-    const outcome = await this.auth.login(username, password, { ip: req.ip ?? '', userAgent: req.get('user-agent') ?? '' });
+    const outcome = await this.auth.login(username, password, req);
     if (!outcome.ok) {
       if (outcome.reason === 'rate_limited') {
         res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
@@ -80,17 +91,12 @@ export class DashboardController {
       }
       return this.renderLogin(res, page, 401, { error: page.i18n.t('login.failed'), username });
     }
-    res.cookie(SESSION_COOKIE, outcome.token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: isTls(req),
-      path: '/',
-      maxAge: outcome.expiresInSeconds * 1000,
-    });
-    res.redirect(303, outcome.mustChangePassword ? '/account/password' : safeNext(body['next']));
+    this.setSession(req, res, outcome.token, outcome.expiresInSeconds);
+    res.redirect(303, outcome.mustChangePassword ? `/account/password?next=${encodeURIComponent(safeNext(body['next']))}` : safeNext(body['next']));
   }
 
   @Post('logout')
+  @Public()
   signOut(@Req() req: Request, @Res() res: Response): void {
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: isTls(req) });
@@ -98,22 +104,29 @@ export class DashboardController {
   }
 
   @Get('account/password')
-  changePasswordPage(@Req() req: Request, @Res() res: Response): void {
+  @RequirePermissions()
+  changePasswordPage(@Req() req: Request, @Res() res: Response, @Query('next') next?: string): void {
     const page = this.signedIn(req, res);
-    this.views.render(res, 'change-password.njk', page, {});
+    this.views.render(res, 'change-password.njk', page, { next: safeNext(next) });
   }
 
   @Post('account/password')
+  @RequirePermissions()
   async changePassword(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
     const page = this.signedIn(req, res);
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
-    const problem = await this.auth.changePassword(page.user!, body['current_password'] ?? '', body['new_password'] ?? '');
-    if (problem) return this.views.render(res, 'change-password.njk', page, { error: page.i18n.t('login.change_failed', { message: problem }) }, 400);
-    res.redirect(303, '/jobs');
+    const next = body['new_password'] ?? '';
+    const problem = next.length < 8 ? 'at least 8 characters' : await this.auth.changePassword(page.user!, body['current_password'] ?? '', next);
+    if (problem) return this.views.render(res, 'change-password.njk', page, { error: page.i18n.t('login.change_failed', { message: problem }), next: body['next'] }, 400);
+    // The change revokes the user's tokens: sign in again with the new password.
+    const outcome = await this.auth.login(page.user!.username, next, req);
+    if (outcome.ok) this.setSession(req, res, outcome.token, outcome.expiresInSeconds);
+    res.redirect(303, outcome.ok ? safeNext(body['next']) : '/');
   }
 
   /** The language switch: remembered for a year in a cookie. */
   @Get('lang/:code')
+  @Public()
   language(@Param('code') code: string, @Query('next') next: string, @Req() req: Request, @Res() res: Response): void {
     if (isLocale(code)) res.cookie(LANG_COOKIE, code, { sameSite: 'strict', secure: isTls(req), path: '/', maxAge: 365 * 86_400_000 });
     res.redirect(303, typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/');
@@ -122,6 +135,7 @@ export class DashboardController {
   // ---- jobs ----
 
   @Get('jobs')
+  @RequirePermissions('job:read')
   async jobsPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'job:read');
     const status = (['enabled', 'disabled', 'running'] as const).find((s) => s === q['status']) as JobStatusFilter | undefined;
@@ -132,12 +146,14 @@ export class DashboardController {
   }
 
   @Get('jobs/new')
+  @RequirePermissions('job:write')
   builderNew(@Req() req: Request, @Res() res: Response): void {
     const page = this.require(req, res, 'job:write');
     this.views.render(res, 'builder.njk', page, { job: null, definition: null, stepTypes: this.stepTypes.types() });
   }
 
   @Get('jobs/:id')
+  @RequirePermissions('job:read')
   async jobPage(@Param('id') id: string, @Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'job:read');
     this.uuid(id);
@@ -147,6 +163,7 @@ export class DashboardController {
   }
 
   @Get('jobs/:id/edit')
+  @RequirePermissions('job:write')
   async builderEdit(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const page = this.require(req, res, 'job:write');
     this.uuid(id);
@@ -155,6 +172,7 @@ export class DashboardController {
   }
 
   @Post('jobs/:id/trigger')
+  @RequirePermissions('job:execute')
   async trigger(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const page = this.action(req, res, 'job:execute', id);
     try {
@@ -167,20 +185,23 @@ export class DashboardController {
   }
 
   @Post('jobs/:id/enable')
+  @RequirePermissions('job:write')
   async enable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.action(req, res, 'job:write', id);
-    await this.jobs.setEnabled(id, true);
+    const page = this.action(req, res, 'job:write', id);
+    await this.jobs.setEnabled(id, true, page.user!);
     res.redirect(303, `${this.back(req)}?msg=updated`);
   }
 
   @Post('jobs/:id/disable')
+  @RequirePermissions('job:write')
   async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.action(req, res, 'job:write', id);
-    await this.jobs.setEnabled(id, false);
+    const page = this.action(req, res, 'job:write', id);
+    await this.jobs.setEnabled(id, false, page.user!);
     res.redirect(303, `${this.back(req)}?msg=updated`);
   }
 
   @Post('jobs/:id/delete')
+  @RequirePermissions('job:delete')
   async remove(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.action(req, res, 'job:delete', id);
     await this.jobs.remove(id);
@@ -191,6 +212,7 @@ export class DashboardController {
 
   /** The next 5 fires of a schedule in its zone (HTML fragment for the builder's preview). */
   @Post('builder/preview')
+  @RequirePermissions('job:write')
   preview(@Req() req: Request, @Res() res: Response, @Body() body: Form): void {
     const page = this.require(req, res, 'job:write');
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
@@ -223,6 +245,7 @@ export class DashboardController {
 
   /** Validates a definition with the API's validator: `{ok, errors: [{path, message}]}`. */
   @Post('builder/validate')
+  @RequirePermissions('job:write')
   validate(@Req() req: Request, @Res() res: Response, @Body() body: { definition?: unknown }): void {
     this.require(req, res, 'job:write');
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
@@ -238,6 +261,7 @@ export class DashboardController {
   // ---- executions ----
 
   @Get('executions')
+  @RequirePermissions('execution:read')
   async executionsPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'execution:read');
     const filter = {
@@ -255,12 +279,14 @@ export class DashboardController {
   }
 
   @Get('executions/:id')
+  @RequirePermissions('execution:read')
   async executionPage(@Param('id') id: string, @Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'execution:read');
     this.uuid(id);
     const detail = await this.data.execution(id);
     const own = this.ownOnly(page);
-    if (own && detail.row.triggered_by !== own) throw new DashboardForbidden('execution:read');
+    // Like the API: an execution the user may not see does not exist for them.
+    if (own && detail.row.triggered_by_id !== own) throw new NotFoundError(`execution ${id} not found`);
     const steps = (detail.definition?.steps ?? []).map((s) => {
       const state = detail.context?.steps?.[s.id];
       const started = state?.started_at ? new Date(state.started_at) : null;
@@ -272,12 +298,13 @@ export class DashboardController {
   }
 
   @Post('executions/:id/stop')
+  @RequirePermissions('execution:stop')
   async stop(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.require(req, res, 'execution:stop');
+    const page = this.require(req, res, 'execution:stop');
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
     this.uuid(id);
     try {
-      await this.executions.stop(id);
+      await this.executions.stop(id, page.user!);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -285,6 +312,7 @@ export class DashboardController {
   }
 
   @Get('executions/:id/files/:index')
+  @RequirePermissions('execution:read')
   async file(@Param('id') id: string, @Param('index') index: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.require(req, res, 'execution:read');
     this.uuid(id);
@@ -299,12 +327,14 @@ export class DashboardController {
   // ---- variables, webhooks, admin pages ----
 
   @Get('variables')
+  @RequirePermissions('variable:read')
   async variablesPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'variable:read');
     await this.renderVariables(res, page, pageNumber(q['page']), this.flash(page, q));
   }
 
   @Post('variables')
+  @RequirePermissions('variable:write')
   async createVariable(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
     const page = this.require(req, res, 'variable:write');
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
@@ -312,7 +342,7 @@ export class DashboardController {
     if (sensitive && !this.can(page, 'variable:encrypt')) throw new DashboardForbidden('variable:encrypt');
     const jobId = body['job_id'] && UUID.test(body['job_id']) ? body['job_id'] : null;
     try {
-      await this.variables.create({ name: (body['name'] ?? '').trim(), value: body['value'] ?? '', is_sensitive: sensitive, job_id: jobId });
+      await this.variables.create({ name: (body['name'] ?? '').trim(), value: body['value'] ?? '', is_sensitive: sensitive, job_id: jobId }, page.user!);
     } catch (err) {
       if (err instanceof RequestValidationError || err instanceof ConflictError) {
         const message = err.details?.length ? err.details.map((d) => `${d.path}: ${d.message}`).join('; ') : err.message;
@@ -324,15 +354,17 @@ export class DashboardController {
   }
 
   @Post('variables/:id/delete')
+  @RequirePermissions('variable:write')
   async deleteVariable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.require(req, res, 'variable:write');
+    const page = this.require(req, res, 'variable:write');
     if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
     this.uuid(id);
-    await this.variables.remove(id);
+    await this.variables.remove(id, page.user!);
     res.redirect(303, '/variables?msg=updated');
   }
 
   @Get('webhooks')
+  @RequirePermissions('webhook:read')
   async webhooksPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.require(req, res, 'webhook:read');
     const list = await this.webhooks.list({ page: pageNumber(q['page']), page_size: 50 });
@@ -341,9 +373,74 @@ export class DashboardController {
 
 
   @Get('system')
+  @RequirePermissions('system:config')
   async system(@Req() req: Request, @Res() res: Response): Promise<void> {
     const page = this.require(req, res, 'system:config');
-    this.views.render(res, 'system.njk', page, { health: await this.health.check(), version: VECRON_VERSION });
+    const config: Record<string, unknown> = {};
+    for (const name of Object.keys(this.config).sort()) config[name] = maskSetting(name, (this.config as unknown as Record<string, unknown>)[name]);
+    this.views.render(res, 'system.njk', page, { health: await this.health.check(), version: VECRON_VERSION, config });
+  }
+
+  @Get('users')
+  @RequirePermissions('user:manage')
+  async usersPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'user:manage');
+    await this.renderUsers(res, page, pageNumber(q['page']));
+  }
+
+  @Post('users')
+  @RequirePermissions('user:manage')
+  async createUser(@Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
+    const page = this.require(req, res, 'user:manage');
+    if (!this.views.csrfValid(req)) throw new DashboardCsrfError();
+    const role = BUILT_IN_ROLES.map((r) => r.name).find((r) => r === body['role']);
+    try {
+      await this.users.create({ username: (body['username'] ?? '').trim(), password: body['password'] ?? '', roles: role ? [role] : [] }, page.user!);
+    } catch (err) {
+      if (err instanceof RequestValidationError || err instanceof ConflictError) {
+        const message = err.details?.length ? err.details.map((d) => `${d.path}: ${d.message}`).join('; ') : err.message;
+        return this.renderUsers(res, page, 1, message, 400);
+      }
+      throw err;
+    }
+    res.redirect(303, '/users?msg=updated');
+  }
+
+  @Post('users/:id/enable')
+  @RequirePermissions('user:manage')
+  async enableUser(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.action(req, res, 'user:manage', id);
+    await this.users.update(id, { enabled: true }, page.user!);
+    res.redirect(303, '/users?msg=updated');
+  }
+
+  @Post('users/:id/disable')
+  @RequirePermissions('user:manage')
+  async disableUser(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.action(req, res, 'user:manage', id);
+    await this.users.update(id, { enabled: false }, page.user!);
+    res.redirect(303, '/users?msg=updated');
+  }
+
+  @Post('users/:id/delete')
+  @RequirePermissions('user:manage')
+  async deleteUser(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const page = this.action(req, res, 'user:manage', id);
+    await this.users.remove(id, page.user!);
+    res.redirect(303, '/users?msg=updated');
+  }
+
+  @Get('audit')
+  @RequirePermissions('system:audit')
+  async auditPage(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
+    const page = this.require(req, res, 'system:audit');
+    const n = pageNumber(q['page']);
+    const clean = (v: string | undefined) => (v && v.length <= 200 ? v : undefined);
+    const list = await this.audit.list({
+      username: clean(q['username']), action: clean(q['action']), result: ['success', 'failure', 'denied'].includes(q['result'] ?? '') ? q['result'] : undefined,
+      page: n, pageSize: 50,
+    });
+    this.views.render(res, 'audit.njk', page, { list, q, pages: Math.max(1, Math.ceil(list.total / 50)), current: n });
   }
 
   // ---- helpers ----
@@ -359,7 +456,7 @@ export class DashboardController {
   }
 
   private async renderVariables(res: Response, page: PageContext, n: number, flash: string | null, error?: string, form?: Form, status = 200): Promise<void> {
-    const list = await this.variables.list({ page: n, page_size: 50 });
+    const list = await this.variables.list({ page: n, page_size: 50 }, page.user!);
     this.views.render(res, 'variables.njk', page, { list, flash, error, form: form ?? {}, pages: Math.max(1, Math.ceil(list.total / 50)), current: n }, status);
   }
 
@@ -381,13 +478,22 @@ export class DashboardController {
     }
   }
 
-  private triggerAs(id: string, _page: PageContext): Promise<{ execution_id: string }> {
-    return this.executions.triggerManual(id, undefined);
+  private triggerAs(id: string, page: PageContext): Promise<{ execution_id: string }> {
+    return this.executions.triggerManual(id, undefined, page.user!);
+  }
+
+  private setSession(req: Request, res: Response, token: string, expiresInSeconds: number): void {
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: isTls(req), path: '/', maxAge: expiresInSeconds * 1000 });
+  }
+
+  private async renderUsers(res: Response, page: PageContext, n: number, error?: string, status = 200): Promise<void> {
+    const list = await this.users.list(n, 50);
+    const roles = BUILT_IN_ROLES.map((r) => r.name);
+    this.views.render(res, 'users.njk', page, { list, roles, error, flash: this.flash(page, {}), pages: Math.max(1, Math.ceil(list.total / 50)), current: n }, status);
   }
 
   private can(page: PageContext, permission: string): boolean {
-    const perms = page.user?.permissions ?? [];
-    return perms.includes('*') || perms.includes(permission);
+    return (page.user?.permissions ?? []).includes(permission);
   }
 
   private signedIn(req: Request, res: Response): PageContext {
@@ -398,15 +504,13 @@ export class DashboardController {
 
   private require(req: Request, res: Response, permission: string): PageContext {
     const page = this.signedIn(req, res);
-    const perms = page.user!.permissions;
-    if (!perms.includes('*') && !perms.includes(permission)) throw new DashboardForbidden(permission);
+    if (!page.user!.permissions.includes(permission)) throw new DashboardForbidden(permission);
     return page;
   }
 
-  /** A Regular User (no `job:write`) sees only the executions they triggered. */
+  /** Like the API: without SEE_ALL_EXECUTIONS a user sees only the executions they triggered (their id). */
   private ownOnly(page: PageContext): string | undefined {
-    const perms = page.user!.permissions;
-    return perms.includes('*') || perms.includes('job:write') ? undefined : page.user!.username;
+    return page.user!.permissions.includes(SEE_ALL_EXECUTIONS) ? undefined : page.user!.id;
   }
 
   private uuid(id: string): void {

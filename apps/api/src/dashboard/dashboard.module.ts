@@ -1,9 +1,12 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { urlencoded } from 'body-parser';
+import { AuditModule } from '../audit/audit.module';
 import { ExecutionsModule } from '../executions/executions.module';
 import { HealthModule } from '../health/health.module';
+import { AuthModule } from '../auth/auth.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { UsersModule } from '../users/users.module';
 import { VariablesModule } from '../variables/variables.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { DashboardAssetsController } from './dashboard-assets.controller';
@@ -16,7 +19,7 @@ import { DashboardService } from './dashboard.service';
 
 /** The web dashboard: server-rendered pages (nunjucks), HTMX, live updates by Server-Sent Events. */
 @Module({
-  imports: [JobsModule, ExecutionsModule, HealthModule, VariablesModule, WebhooksModule],
+  imports: [AuthModule, AuditModule, UsersModule, JobsModule, ExecutionsModule, HealthModule, VariablesModule, WebhooksModule],
   controllers: [DashboardAssetsController, DashboardEventsController, DashboardController],
   providers: [DashboardAuth, DashboardViews, DashboardService, DashboardPageFilter],
 })

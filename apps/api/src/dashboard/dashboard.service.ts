@@ -43,7 +43,10 @@ export interface ExecutionRow {
   timezone: string | null;
   duration_ms: number | null;
   current_step: string | null;
+  /** Who triggered it: the username (or the token subject in keycloak mode); null for the scheduler. */
   triggered_by: string | null;
+  /** The user id recorded by the api (`job_executions.triggered_by`). */
+  triggered_by_id: string | null;
 }
 
 export interface ExecutionFilter {
@@ -53,7 +56,7 @@ export interface ExecutionFilter {
   from?: Date;
   to?: Date;
   page: number;
-  /** Only executions triggered by this user (Regular Users see their own). */
+  /** Only executions triggered by this user id (users who may not see all executions see their own). */
   triggeredBy?: string;
 }
 
@@ -82,16 +85,18 @@ export function maskSensitive<T>(value: T): T {
 }
 
 const EXEC_COLUMNS = `e.id, e.job_id, j.name as job_name, e.status, e.trigger_source, e.attempt, e.started_at, e.completed_at,
-  e.created_at, e.updated_at, j.timezone, e.current_step, e.trigger_metadata`;
+  e.created_at, e.updated_at, j.timezone, e.current_step, e.triggered_by as triggered_by_id, u.username as triggered_by_name`;
+/** Executions with their job and the user who triggered them. */
+const EXEC_FROM = `job_executions e join jobs j on j.id = e.job_id left join users u on u.id::text = e.triggered_by`;
 
-type ExecQueryRow = Omit<ExecutionRow, 'duration_ms' | 'triggered_by'> & { trigger_metadata: Record<string, unknown> | null };
+type ExecQueryRow = Omit<ExecutionRow, 'duration_ms' | 'triggered_by'> & { triggered_by_name: string | null };
 
 function toExecutionRow(r: ExecQueryRow): ExecutionRow {
-  const by = r.trigger_metadata?.['triggered_by'] ?? r.trigger_metadata?.['username'];
+  const { triggered_by_name, ...rest } = r;
   return {
-    ...r,
+    ...rest,
     duration_ms: r.started_at && r.completed_at ? r.completed_at.getTime() - r.started_at.getTime() : null,
-    triggered_by: typeof by === 'string' ? by : null,
+    triggered_by: triggered_by_name ?? r.triggered_by_id,
   };
 }
 
@@ -193,7 +198,7 @@ export class DashboardService {
     if (f.jobId) add('e.job_id = ?', f.jobId);
     if (f.status) add('e.status = ?', f.status);
     if (f.triggerSource) add('e.trigger_source = ?', f.triggerSource);
-    if (f.triggeredBy) add(`e.trigger_metadata->>'triggered_by' = ?`, f.triggeredBy);
+    if (f.triggeredBy) add('e.triggered_by = ?', f.triggeredBy);
     const cond = `where ${where.join(' and ')}`;
     // Counting stops at COUNT_CAP: an exact count of millions of rows would cost more than the page.
     const total = Number(
@@ -202,7 +207,7 @@ export class DashboardService {
     params.push(pageSize, (f.page - 1) * pageSize);
     // The order of job_executions_created_idx (created_at desc, id): no sort, whatever the table size.
     const { rows } = await this.db.query<ExecQueryRow>(
-      `select ${EXEC_COLUMNS} from job_executions e join jobs j on j.id = e.job_id ${cond}
+      `select ${EXEC_COLUMNS} from ${EXEC_FROM} ${cond}
        order by e.created_at desc, e.id limit $${params.length - 1} offset $${params.length}`,
       params,
     );
@@ -218,15 +223,15 @@ export class DashboardService {
       cond += ' and e.job_id = $2';
     }
     const { rows } = await this.db.query<ExecQueryRow>(
-      `select ${EXEC_COLUMNS} from job_executions e join jobs j on j.id = e.job_id where ${cond} order by e.updated_at limit 200`,
+      `select ${EXEC_COLUMNS} from ${EXEC_FROM} where ${cond} order by e.updated_at limit 200`,
       params,
     );
     return rows.map(toExecutionRow);
   }
 
   async execution(id: string): Promise<{ execution: ExecutionRecord; row: ExecutionRow; context: StoredContext | null; definition: JobDefinition | null }> {
-    const { rows } = await this.db.query<ExecutionRecord & { job_name: string; timezone: string | null }>(
-      `select e.*, j.name as job_name, j.timezone from job_executions e join jobs j on j.id = e.job_id where e.id = $1`,
+    const { rows } = await this.db.query<ExecutionRecord & { job_name: string; timezone: string | null; triggered_by_id: string | null; triggered_by_name: string | null }>(
+      `select e.*, j.name as job_name, j.timezone, e.triggered_by as triggered_by_id, u.username as triggered_by_name from ${EXEC_FROM} where e.id = $1`,
       [id],
     );
     const e = rows[0];
@@ -238,7 +243,7 @@ export class DashboardService {
     } catch {
       definition = null;
     }
-    return { execution: e, row: toExecutionRow({ ...e, trigger_metadata: e.trigger_metadata }), context: context ? maskSensitive(context) : null, definition };
+    return { execution: e, row: toExecutionRow(e), context: context ? maskSensitive(context) : null, definition };
   }
 
   /** A file the execution produced (listed in its context), streamed from object storage. */
