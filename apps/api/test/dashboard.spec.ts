@@ -1,7 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { Database } from '@vecron/db';
+import { randomUUID } from 'crypto';
+import { UsersRepository } from '../src/users/users.repository';
 import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
+import { routeTable } from './route-table';
 
 const JOBS = 10_000;
 
@@ -48,6 +51,7 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
     await db.query('analyze');
     cookies = await signIn(app);
     csrf = cookies[0]!.split('=')[1]!;
+    await http().post('/api/users').set('Cookie', cookies).send({ username: 'viewer', password: 'viewer-password-1', roles: ['Regular User'] }).expect(201);
   }, 120_000);
 
   afterAll(async () => {
@@ -122,8 +126,6 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
   });
 
   it('shows a Regular User what the role allows: view and trigger, no edit or delete, 403 on admin pages', async () => {
-    await http().post('/api/users').set('Cookie', cookies).set('X-CSRF-Token', csrf)
-      .send({ username: 'viewer', password: 'viewer-password-1', roles: ['Regular User'] }).expect(201);
     const viewer = await signIn(app, 'viewer', 'viewer-password-1');
     const res = await http().get('/jobs').set('Cookie', viewer).expect(200);
     expect(res.text).toMatch(/data-testid="role-badge">User</);
@@ -144,6 +146,39 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
     // The admin sees the users page.
     const admin = await http().get('/users').set('Cookie', cookies).expect(200);
     expect(admin.text).toContain('data-user="viewer"');
+  });
+
+  it('route × role: every dashboard route as anonymous, Regular User and Admin', async () => {
+    const routes = routeTable(app).filter((r) => r.controller.startsWith('Dashboard'));
+    expect(routes.length).toBeGreaterThan(30);
+    expect(routes.filter((r) => !r.isPublic && r.permissions === undefined)).toEqual([]);
+    expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      ['GET /', 'GET /assets/:name', 'GET /lang/:code', 'POST /login', 'POST /logout'],
+    );
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    const viewerPermissions = new Set((await app.get(UsersRepository).findByUsername('viewer'))!.permissions);
+    const problems: string[] = [];
+    for (const r of routes) {
+      // The event stream never ends: its answers are checked in the SSE test.
+      if (r.path === '/events/executions') continue;
+      const path = r.path.replace(':id', randomUUID()).replace(':name', 'dashboard.css').replace(':code', 'vi').replace(':index', '0');
+      const call = (jar?: string[]) => {
+        const req = r.method === 'GET' ? http().get(path) : http().post(path).type('form').send(jar ? { _csrf: jar[0]!.split('=')[1] } : {});
+        return jar ? req.set('Cookie', jar) : req;
+      };
+      const anon = await call();
+      // Public pages answer; a public form posted without the CSRF cookie is refused (403); the rest send to sign-in.
+      const anonOk = r.isPublic ? (r.method === 'GET' ? anon.status < 400 : anon.status === 403) : anon.status === 303 && String(anon.headers['location']).startsWith('/?');
+      if (!anonOk) {
+        problems.push(`${r.method} ${r.path} anonymous → ${anon.status}`);
+      }
+      const missing = r.isPublic ? undefined : r.permissions!.find((p) => !viewerPermissions.has(p));
+      const reg = await call(viewer);
+      if (missing ? reg.status !== 403 : [401, 403].includes(reg.status) || reg.status >= 500) problems.push(`${r.method} ${r.path} regular → ${reg.status}`);
+      const adm = await call(cookies);
+      if ([401, 403].includes(adm.status) || adm.status >= 500) problems.push(`${r.method} ${r.path} admin → ${adm.status}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('streams execution changes as Server-Sent Events', async () => {
