@@ -8,6 +8,7 @@ import { StorageModule } from '@vecron/storage';
 import { API_CONFIG, type ApiEnv } from './config/api.env';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
@@ -55,6 +56,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         SystemModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, SensitiveKeysCheck],
     };

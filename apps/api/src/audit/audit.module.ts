@@ -10,6 +10,6 @@ import { AuditService } from './audit.service';
 @Module({
   controllers: [AuditLogsController],
   providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
-  exports: [AuditService],
+  exports: [AuditService, AuditRepository],
 })
 export class AuditModule {}

@@ -7,6 +7,6 @@ import { UsersService } from './users.service';
 @Module({
   controllers: [UsersController, RolesController],
   providers: [UsersRepository, RolesRepository, UsersService],
-  exports: [UsersRepository, RolesRepository],
+  exports: [UsersRepository, RolesRepository, UsersService],
 })
 export class UsersModule {}
