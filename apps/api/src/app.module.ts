@@ -10,6 +10,7 @@ import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PortingModule } from './porting/porting.module';
 import { RedisModule } from './redis/redis.module';
 import { VariablesModule } from './variables/variables.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -43,6 +44,7 @@ export class AppModule {
         }),
         RedisModule,
         HealthModule,
+        PortingModule,
         JobsModule,
         ExecutionsModule,
         VariablesModule,
