@@ -1,15 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 import { Command, Option } from 'commander';
-import {
-  fillSecretPlaceholders,
-  findSecretPlaceholders,
-  jobExportFileName,
-  readJobDefinition,
-  type JobExport,
-  type StepTypeCatalog,
-  type ValidationIssue,
-} from '@vecron/definitions';
+import type { JobExport, StepTypeCatalog, ValidationIssue } from '@vecron/definitions';
 import { VecronApi } from './api.client';
 import { CliConfigStore } from './cli-config.store';
 import { CliError, EXIT, type ExitCode } from './cli.errors';
@@ -74,8 +66,15 @@ function comparable(definition: Record<string, unknown>): Record<string, unknown
   return copy;
 }
 
+/**
+ * The definitions package, loaded by the commands that read job files only: trigger, runs, logs
+ * and context start faster without it (class-validator, croner, the JSON Schema generator).
+ */
+const definitions = (): Promise<typeof import('@vecron/definitions')> => import('@vecron/definitions');
+
 /** Placeholders of an export file read as variable templates, so that the file validates before its secrets are known. */
-function withPlaceholdersAsTemplates(value: unknown): unknown {
+async function withPlaceholdersAsTemplates(value: unknown): Promise<unknown> {
+  const { fillSecretPlaceholders, findSecretPlaceholders } = await definitions();
   const names = findSecretPlaceholders(value).map((s) => s.name);
   const secrets = Object.fromEntries(names.map((n) => [n, `\${${n}}`]));
   return fillSecretPlaceholders(value, secrets).value;
@@ -165,10 +164,11 @@ export function buildProgram(environment: CliEnvironment): { program: Command; e
     .action(async (paths: string[]) => {
       const out = output();
       const catalog = await loadCatalog();
+      const { readJobDefinition } = await definitions();
       const results: { source: string; name?: string; valid: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] }[] = [];
       for (const target of paths) {
         for (const doc of readJobDocuments(target)) {
-          const read = readJobDefinition(withPlaceholdersAsTemplates(definitionOf(doc.value)), catalog);
+          const read = readJobDefinition(await withPlaceholdersAsTemplates(definitionOf(doc.value)), catalog);
           if (read.ok) results.push({ source: doc.source, name: read.definition.name, valid: true, errors: [], warnings: read.warnings });
           else results.push({ source: doc.source, valid: false, errors: read.errors, warnings: read.warnings });
         }
@@ -193,6 +193,7 @@ export function buildProgram(environment: CliEnvironment): { program: Command; e
       const out = output();
       const client = api();
       const catalog = await loadCatalog();
+      const { readJobDefinition } = await definitions();
       const results: Record<string, unknown>[] = [];
       for (const doc of readJobDocuments(opts.file)) {
         const raw = definitionOf(doc.value);
@@ -250,6 +251,7 @@ export function buildProgram(environment: CliEnvironment): { program: Command; e
       const selection = opts.all ? { filter: {} } : { ids: await Promise.all(jobs.map(async (j) => (await resolveJob(client, j)).id)) };
       const files = await client.json<JobExport[]>('POST', '/api/jobs/export', { ...selection, format: 'json' });
       if (!opts.outDir) return out.document(files.length === 1 && !opts.all ? files[0] : files);
+      const { jobExportFileName } = await definitions();
       mkdirSync(opts.outDir, { recursive: true });
       const written: string[] = [];
       for (const file of files) {
