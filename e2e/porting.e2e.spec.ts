@@ -1,8 +1,9 @@
 import { execFile } from 'child_process';
 import { randomBytes } from 'crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
+import { DEFAULT_ADMIN } from './support/api-client';
 import { HttpFixture, json } from './support/http-fixture';
 import { TestSystem } from './support/system';
 
@@ -42,11 +43,15 @@ describe('import/export and the vecron CLI against the running system', () => {
   });
 
   function vecron(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return vecronWith({}, ...args);
+  }
+
+  function vecronWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
         [CLI, ...args],
-        { env: { PATH: process.env.PATH ?? '', HOME: home, VECRON_CONFIG_DIR: path.join(home, 'cfg'), VECRON_URL: sys.client.baseUrl }, timeout: 45_000 },
+        { env: { PATH: process.env.PATH ?? '', HOME: home, VECRON_CONFIG_DIR: path.join(home, 'cfg'), VECRON_URL: sys.client.baseUrl, ...env }, timeout: 45_000 },
         (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 99) : 0, out: stdout, err: stderr }),
       );
     });
@@ -91,6 +96,20 @@ describe('import/export and the vecron CLI against the running system', () => {
 
   const dir = (): string => path.join(home, 'jobs');
   const applied = { name: `cli-job-${Date.now()}`, id: '' };
+
+  it('vecron login keeps the token in the config folder (mode 0600); a wrong password is exit code 3', async () => {
+    const before = await vecron('runs');
+    expect(before.code).toBe(3);
+    const wrong = await vecronWith({ VECRON_PASSWORD: 'not-the-password' }, 'login', '-u', DEFAULT_ADMIN.username);
+    expect(wrong.code).toBe(3);
+    const login = await vecronWith({ VECRON_PASSWORD: DEFAULT_ADMIN.password }, 'login', '-u', DEFAULT_ADMIN.username, '--output', 'json');
+    expect({ code: login.code, err: login.err }).toEqual({ code: 0, err: '' });
+    const file = path.join(home, 'cfg', 'config.json');
+    expect(JSON.parse(login.out)).toMatchObject({ username: DEFAULT_ADMIN.username, config: file });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: sys.client.baseUrl, token: expect.any(String) });
+    expect((await vecron('runs')).code).toBe(0);
+  });
 
   it('vecron apply twice: created, then unchanged (a no-op)', async () => {
     const { name } = applied;

@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'crypto';
-import request from 'supertest';
 import { Database, SecretCipher, VariablesRepository, parseEncryptionKeys } from '@vecron/db';
-import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
+import { api, freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
 import { uniqueName } from './fixtures';
 
 /**
@@ -40,7 +39,7 @@ describe('job import and export API', () => {
   let app: INestApplication;
   let db: Database;
   let variables: VariablesRepository;
-  const http = () => request(app.getHttpServer());
+  const http = () => api(app);
 
   beforeAll(async () => {
     const url = await freshTestDatabase('vecron_test_porting');
@@ -67,7 +66,7 @@ describe('job import and export API', () => {
     const res = await http().get(`/api/jobs/${id}/export`).expect(200);
     expect(res.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="job-${name}-\\d{8}T\\d{6}Z\\.json"$`));
     const file = res.body as Json;
-    expect(file).toMatchObject({ format_version: 1, exported_by: 'anonymous', system_version: expect.any(String), export_date: expect.any(String) });
+    expect(file).toMatchObject({ format_version: 1, exported_by: 'admin', system_version: expect.any(String), export_date: expect.any(String) });
     // Scan: no secret value anywhere in the file.
     const text = JSON.stringify(file);
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
@@ -167,7 +166,7 @@ describe('job import and export API', () => {
     try {
       const name = uniqueName('atomic');
       const file = { format_version: 1, definition: { name, steps: [{ id: 's', name: 'S', type: 'http', config: { method: 'GET', url: 'https://example.com' } }] }, variables: [{ name: 'K', value: '${SECRET:K}', is_sensitive: true }] };
-      const res = await request(noKeys.getHttpServer()).post('/api/jobs/import').send({ definitions: [file], secrets: { K: 'v' } }).expect(200);
+      const res = await api(noKeys).post('/api/jobs/import').send({ definitions: [file], secrets: { K: 'v' } }).expect(200);
       expect(res.body.results[0]).toMatchObject({ status: 'failed', errors: [{ path: 'variables', message: expect.stringContaining('no encryption key') }] });
       expect((await other.query('select count(*)::int as n from jobs')).rows[0].n).toBe(0);
     } finally {

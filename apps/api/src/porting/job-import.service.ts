@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import { JobsRepository, SecretCipherError, VariablesRepository, type Queryable } from '@vecron/db';
 import { fillSecretPlaceholders, isJobExport, readJobDefinition, type JobDefinition, type ValidationIssue } from '@vecron/definitions';
 import type { ExecutorRegistry } from '@vecron/executors';
+import type { AuthUser } from '../auth/auth-user';
 import { AppError } from '../errors/app-errors';
 import { JobsService } from '../jobs/jobs.service';
 import { asStepTypeCatalog, InjectStepTypes } from '../jobs/step-types';
@@ -68,15 +69,15 @@ export class JobImportService {
     @InjectStepTypes() private readonly stepTypes: ExecutorRegistry,
   ) {}
 
-  async importAll(items: readonly ImportItem[], secrets: Readonly<Record<string, string>>): Promise<ImportReport> {
+  async importAll(items: readonly ImportItem[], secrets: Readonly<Record<string, string>>, user: AuthUser): Promise<ImportReport> {
     const results: ImportResult[] = [];
-    for (const item of items) results.push(await this.importOne(item, secrets));
+    for (const item of items) results.push(await this.importOne(item, secrets, user));
     const created = results.filter((r) => r.status === 'created').length;
     this.logger.log({ created, failed: results.length - created }, 'jobs imported');
     return { created, failed: results.length - created, results };
   }
 
-  private async importOne(item: ImportItem, secrets: Readonly<Record<string, string>>): Promise<ImportResult> {
+  private async importOne(item: ImportItem, secrets: Readonly<Record<string, string>>, user: AuthUser): Promise<ImportResult> {
     const { source } = item;
     if (item.value instanceof UnreadableFile) return { source, status: 'failed', errors: [{ path: '', message: item.value.reason }], warnings: [] };
     const value = item.value;
@@ -102,7 +103,7 @@ export class JobImportService {
       for (let attempt = 0; attempt < 5; attempt++) {
         const candidate = await this.freeName(wanted);
         try {
-          const job = await this.jobs.create({ ...filled.value.definition as object, name: candidate }, {
+          const job = await this.jobs.create({ ...filled.value.definition as object, name: candidate }, user, {
             before: async (d: JobDefinition, tx: Queryable) => {
               if ((await this.jobRows.takenNames([d.name], tx, true)).size > 0) throw new NameTaken();
             },

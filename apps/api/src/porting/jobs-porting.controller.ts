@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, RequirePermissions } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth-user';
 import { isPlainObject, UnreadableFile } from './porting.util';
 import { RequestValidationError } from '../errors/app-errors';
 import { UuidPipe } from '../errors/uuid.pipe';
@@ -24,34 +26,32 @@ interface HeaderSink {
   setHeader(name: string, value: string): void;
 }
 
-/** `request.user` once authentication is on; `anonymous` before. */
-function userName(req: { user?: { username?: unknown } }): string {
-  return typeof req.user?.username === 'string' ? req.user.username : 'anonymous';
-}
-
 const attachment = (fileName: string): string => `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
 
 @ApiTags('jobs')
+@ApiBearerAuth()
 @Controller('api/jobs')
 export class JobsPortingController {
   constructor(private readonly exporter: JobExportService, private readonly importer: JobImportService) {}
 
   @Post('export')
+  @RequirePermissions('job:export')
   @HttpCode(200)
   @ApiOperation({ summary: 'Export jobs (by ids or a filter) as one JSON array or a ZIP of one file per job; secrets replaced by ${SECRET:NAME} placeholders' })
-  async exportMany(@Body() dto: ExportJobsDto, @Req() req: { user?: { username?: unknown } }, @Res({ passthrough: true }) res: HeaderSink): Promise<StreamableFile> {
-    const { fileName, contentType, body } = await this.exporter.exportMany(dto, userName(req));
+  async exportMany(@Body() dto: ExportJobsDto, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HeaderSink): Promise<StreamableFile> {
+    const { fileName, contentType, body } = await this.exporter.exportMany(dto, user.username);
     res.setHeader('Content-Disposition', attachment(fileName));
     return new StreamableFile(body, { type: contentType, length: body.length });
   }
 
   @Post('import')
+  @RequirePermissions('job:import')
   @HttpCode(200)
   @UseInterceptors(AnyFilesInterceptor({ limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 20, fields: 10 } }))
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ description: 'JSON {definitions: [...], secrets: {NAME: value}}, or multipart: file(s) (a definition, an array, or a ZIP) and an optional `secrets` field (JSON)' })
   @ApiOperation({ summary: 'Import job definitions or export files; answers per job: created (id) or refused (every {path, message})' })
-  async import(@Body() body: unknown, @Req() req: { files?: UploadedFile[] }): Promise<ImportReport> {
+  async import(@Body() body: unknown, @Req() req: { files?: UploadedFile[] }, @CurrentUser() user: AuthUser): Promise<ImportReport> {
     const files = req.files ?? [];
     const fields = isPlainObject(body) ? body : {};
     const secrets = this.secrets(files.length > 0 ? parseJsonField(fields['secrets'], 'secrets') : fields['secrets']);
@@ -60,13 +60,14 @@ export class JobsPortingController {
     if (items.length > MAX_IMPORT_DEFINITIONS) {
       throw new RequestValidationError([{ path: 'definitions', message: `must contain at most ${MAX_IMPORT_DEFINITIONS} definitions` }]);
     }
-    return this.importer.importAll(items, secrets);
+    return this.importer.importAll(items, secrets, user);
   }
 
   @Get(':id/export')
+  @RequirePermissions('job:export')
   @ApiOperation({ summary: 'Export one job as a file job-{name}-{timestamp}.json (secrets replaced by placeholders)' })
-  async exportOne(@Param('id', UuidPipe) id: string, @Req() req: { user?: { username?: unknown } }, @Res({ passthrough: true }) res: HeaderSink): Promise<unknown> {
-    const { fileName, file } = await this.exporter.exportOne(id, userName(req));
+  async exportOne(@Param('id', UuidPipe) id: string, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: HeaderSink): Promise<unknown> {
+    const { fileName, file } = await this.exporter.exportOne(id, user.username);
     res.setHeader('Content-Disposition', attachment(fileName));
     return file;
   }
