@@ -58,6 +58,11 @@ export class ApiClient {
   executions(jobId: string, extra = ''): Promise<{ items: Execution[]; total: number }> {
     return this.ok('GET', `/api/executions?job_id=${jobId}&page_size=200${extra}`);
   }
+
+  /** A request whose body or answer is not JSON (multipart uploads, ZIP downloads): the raw Response. */
+  async raw(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${await this.token()}`, ...headers }, body });
+  }
 }
 
 export interface Execution {

@@ -13,6 +13,7 @@ import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PortingModule } from './porting/porting.module';
 import { RedisModule } from './redis/redis.module';
 import { SystemModule } from './system/system.module';
 import { UsersModule } from './users/users.module';
@@ -48,6 +49,7 @@ export class AppModule {
         }),
         RedisModule,
         HealthModule,
+        PortingModule,
         JobsModule,
         ExecutionsModule,
         VariablesModule,

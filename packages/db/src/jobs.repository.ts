@@ -93,6 +93,21 @@ export class JobsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The names among `names` that a live job already has (case-insensitive). With `lock`, first
+   * takes a transaction-scoped advisory lock per name, so that two transactions creating a job of
+   * the same name check one after the other (the second sees the first's row once it commits).
+   */
+  async takenNames(names: readonly string[], q: Queryable = this.db, lock = false): Promise<Set<string>> {
+    const lower = [...new Set(names.map((n) => n.toLowerCase()))].sort();
+    if (lock) {
+      for (const name of lower) await q.query(`select pg_advisory_xact_lock(hashtext('vecron:job-name:' || $1))`, [name]);
+    }
+    const { rows } = await q.query<{ name: string }>(`select lower(name) as name from jobs where lower(name) = any($1::text[]) and deleted_at is null`, [lower]);
+    const taken = new Set(rows.map((r) => r.name));
+    return new Set(names.filter((n) => taken.has(n.toLowerCase())));
+  }
+
   async findById(id: string, q: Queryable = this.db): Promise<JobRecord | null> {
     const { rows } = await q.query<JobRecord>(`select ${COLUMNS} from jobs where id=$1 and deleted_at is null`, [id]);
     return rows[0] ?? null;

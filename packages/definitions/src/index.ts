@@ -4,6 +4,16 @@
 export { assertValidJobDefinition, validateJobDefinition } from './job-definition.validator';
 export type { JobDefinitionValidationResult } from './job-definition.validator';
 export { formatIssues, JobDefinitionValidationError } from './validation-issue';
+export { readJobDefinition } from './job-definition.reader';
+export type { ReadJobDefinitionResult } from './job-definition.reader';
+export { convertLegacyDialect } from './legacy-dialect.converter';
+export type { DialectConversion } from './legacy-dialect.converter';
+
+// Import and export
+export { extractSecrets, fillSecretPlaceholders, findSecretPlaceholders, SECRET_PLACEHOLDER, secretPlaceholder } from './job-secrets';
+export type { SecretReference } from './job-secrets';
+export { isJobExport, JOB_EXPORT_FORMAT_VERSION, jobExportFileName } from './job-export.format';
+export type { ExportedVariable, JobExport } from './job-export.format';
 export type { ValidationIssue } from './validation-issue';
 export type { StepConfigClass, StepConfigProblem, StepTypeCatalog } from './step-type-catalog';
 
@@ -26,6 +36,8 @@ export {
   RetrySchedule,
   MAX_STEPS,
   MAX_FORWARD_HEADERS,
+  MAX_NOTE_LENGTH,
+  MAX_NOTES,
   HTTP_HEADER_NAME,
   MIN_WEBHOOK_SECRET_LENGTH,
   STEP_ID_PATTERN,

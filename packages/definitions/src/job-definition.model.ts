@@ -66,6 +66,8 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MAX_FORWARD_HEADERS = 100;
 /** An HTTP header name (RFC 9110 token), at most 256 characters. */
 export const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+export const MAX_NOTES = 100;
+export const MAX_NOTE_LENGTH = 4000;
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** A step config as stored: the JSON object written in the definition (checked by the step type). */
@@ -243,6 +245,17 @@ export class JobDefinition {
   @MaxLength(2000, AT_MOST_CHARS)
   @IsString(A_STRING)
   description?: string | null;
+
+  /**
+   * Free-text notes kept with the job as documentation (never interpreted). Job files of the
+   * system vecron replaces may give one string: it is read as a list of one note.
+   */
+  @IsOptional()
+  @MaxLength(MAX_NOTE_LENGTH, { each: true, message: `must contain notes of at most ${MAX_NOTE_LENGTH} characters` })
+  @IsString({ each: true, message: 'must be a list of strings' })
+  @ArrayMaxSize(MAX_NOTES, { message: `must contain at most ${MAX_NOTES} notes` })
+  @IsArray({ message: 'must be a list of strings' })
+  notes?: string[] | null;
 
   /** Null: manual and webhook triggers only. */
   @IsOptional()

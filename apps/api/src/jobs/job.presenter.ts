@@ -22,6 +22,8 @@ export interface JobView {
   definition?: JobDefinition;
   /** The webhook URL and settings (the secret only in the answer that issued it). */
   webhook?: WebhookInfoDto | null;
+  /** Create/update of a job file in the legacy dialect: what was read differently from how it was written. */
+  warnings?: { path: string; message: string }[];
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -62,10 +62,11 @@ export class VariablesRepository {
     return { value: null, encrypted: ciphertext, keyId };
   }
 
-  async insert(id: string, input: VariableInput): Promise<VariableRecord> {
+  /** `q`: a transaction to insert in (a job import creates the job and its variables together). */
+  async insert(id: string, input: VariableInput, q: Queryable = this.db): Promise<VariableRecord> {
     const c = this.columns(input);
     try {
-      const { rows } = await this.db.query<VariableRecord>(
+      const { rows } = await q.query<VariableRecord>(
         `insert into variables (id, name, value, encrypted_value, key_id, is_sensitive, job_id) values ($1,$2,$3,$4,$5,$6,$7) returning ${COLUMNS}`,
         [id, input.name, c.value, c.encrypted, c.keyId, input.is_sensitive, input.job_id],
       );
