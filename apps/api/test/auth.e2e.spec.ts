@@ -187,6 +187,9 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
       const denials = await api(app).get('/api/system/audit-logs').query({ action: 'permission.denied', username: 'regular' }).expect(200);
       expect(denials.body.items[0]).toMatchObject({ user_id: regularId, resource: `/api/jobs/${job.body.id}`, result: 'denied', details: { missing: 'job:delete', method: 'DELETE' } });
       await http().get('/api/system/audit-logs').set('Authorization', `Bearer ${regularToken}`).expect(403);
+      await http().post('/api/jobs').send(cronJob(uniqueName('anon'))).expect(401);
+      const anon = await api(app).get('/api/system/audit-logs').query({ action: 'authentication.failed', page_size: 1 }).expect(200);
+      expect(anon.body.items[0]).toMatchObject({ user_id: null, resource: '/api/jobs', result: 'denied', status_code: 401, details: { method: 'POST', token: 'missing' } });
     });
   });
 
