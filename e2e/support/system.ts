@@ -37,7 +37,6 @@ export class TestSystem {
       LOG_LEVEL: 'info',
       SCHEDULER_TICK_MS: '100',
       SCHEDULER_MISFIRE_THRESHOLD_MS: '1500',
-      WORKER_RETRY_BASE_BACKOFF_MS: '100',
       // One token secret for every api process of this system (a second api accepts the first's tokens).
       JWT_SECRET: randomBytes(32).toString('hex'),
       ...this.options.env,

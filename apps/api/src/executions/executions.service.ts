@@ -73,7 +73,9 @@ export class ExecutionsService {
         this.logger.warn({ job_id: e.job_id, execution_id: id, err }, 'stop not announced (redis); the worker will see the flag');
       }
     } else {
-      this.logger.log({ job_id: e.job_id, execution_id: id }, 'pending execution cancelled');
+      this.logger.log({ job_id: e.job_id, execution_id: id }, e.next_attempt_at ? 'execution waiting for a retry cancelled' : 'pending execution cancelled');
+      // Its delayed resume would find nothing to do; removed so that it does not linger.
+      if (e.next_attempt_at) await this.dispatcher.cancelResume(e).catch((err: unknown) => this.logger.warn({ execution_id: id, err }, 'delayed resume not removed'));
     }
     return {
       execution_id: id,
