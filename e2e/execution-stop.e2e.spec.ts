@@ -100,7 +100,7 @@ describe('execution stop end to end (two workers)', () => {
 
     const p = await api().call<StopAnswer>('POST', `/api/executions/${third}/stop`);
     expect(p.status).toBe(202);
-    expect(p.body).toMatchObject({ execution_id: third, status: 'cancelled', cancel_requested_by: 'api', cancel_requested_by_user_id: null });
+    expect(p.body).toMatchObject({ execution_id: third, status: 'cancelled', cancel_requested_by: 'api', cancel_requested_by_user_id: expect.stringMatching(/^[0-9a-f-]{36}$/) }); // the user the ApiClient logs in as (admin)
     const cancelledPending = await get(third);
     expect(cancelledPending).toMatchObject({ status: 'cancelled', started_at: null, cancel_requested_by: 'api' });
     expect(cancelledPending.error).toEqual({ code: 'CANCELLED', message: `stopped by api at ${p.body.cancel_requested_at}` });

@@ -18,6 +18,7 @@ import { WEBHOOK_ROUTE_PREFIX, webhookBodyParser } from './webhooks/webhook-body
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
   if (options.logs !== false) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY.split(',').map((s) => s.trim()));
   app.use(helmet());
   // CORS closed unless origins are listed (the dashboard is served from the api itself).
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes, randomUUID } from 'crypto';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { Database } from '@vecron/db';
 import { PERMISSIONS, REGULAR_USER_ROLE } from '../src/auth/permissions';
@@ -11,6 +12,7 @@ import { cronJob, uniqueName } from './fixtures';
 import { expressRoutes, routeTable, type RouteEntry } from './route-table';
 
 const SECRET = randomBytes(32).toString('hex');
+const PREFIX = `vecron-test-auth-${randomUUID().slice(0, 8)}`;
 
 /** The api with AUTH_MODE=database on its own database and Redis prefix (login counters). */
 describe('auth (database mode): logins, tokens, permissions on every route, audit', () => {
@@ -18,6 +20,7 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
   let db: Database;
   let regularToken: string;
   let regularId: string;
+  let config: ReturnType<typeof testApiConfig>;
   const http = () => request(app.getHttpServer());
 
   async function createUser(username: string, roles: string[], password = 'password-123'): Promise<string> {
@@ -30,9 +33,8 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
 
   beforeAll(async () => {
     const url = await freshTestDatabase('vecron_test_auth');
-    app = await startTestApi(
-      testApiConfig({ DATABASE_URL: url, JWT_SECRET: SECRET, QUEUE_PREFIX: `vecron-test-auth-${randomUUID().slice(0, 8)}`, VARIABLES_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` }),
-    );
+    config = testApiConfig({ DATABASE_URL: url, JWT_SECRET: SECRET, QUEUE_PREFIX: PREFIX, VARIABLES_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` });
+    app = await startTestApi(config);
     db = new Database({ connectionString: url, poolSize: 2 });
     regularId = await createUser('regular', [REGULAR_USER_ROLE]);
     regularToken = await tokenFor(app, 'regular');
@@ -185,6 +187,9 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
       const denials = await api(app).get('/api/system/audit-logs').query({ action: 'permission.denied', username: 'regular' }).expect(200);
       expect(denials.body.items[0]).toMatchObject({ user_id: regularId, resource: `/api/jobs/${job.body.id}`, result: 'denied', details: { missing: 'job:delete', method: 'DELETE' } });
       await http().get('/api/system/audit-logs').set('Authorization', `Bearer ${regularToken}`).expect(403);
+      await http().post('/api/jobs').send(cronJob(uniqueName('anon'))).expect(401);
+      const anon = await api(app).get('/api/system/audit-logs').query({ action: 'authentication.failed', page_size: 1 }).expect(200);
+      expect(anon.body.items[0]).toMatchObject({ user_id: null, resource: '/api/jobs', result: 'denied', status_code: 401, details: { method: 'POST', token: 'missing' } });
     });
   });
 
@@ -248,6 +253,38 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
         if ([401, 403].includes(adm.status) || adm.status >= 500) problems.push(`${r.method} ${r.path} admin → ${adm.status} ${adm.body.message}`);
       }
       expect(problems).toEqual([]);
+    });
+  });
+
+  // Last: it blocks this address for the rest of the window (this suite's own Redis prefix).
+  describe('login rate limit', () => {
+    let replica: INestApplication;
+    afterAll(async () => {
+      await replica?.close();
+    });
+
+    it('5 failures from one address in the window → 429 with Retry-After on every replica, even with the right password', async () => {
+      await createUser('limited', [REGULAR_USER_ROLE], 'right-password-1');
+      // Earlier tests of this suite failed logins too: start this test's count from zero.
+      const redis = new Redis(config.REDIS_URL);
+      await redis.del(`${PREFIX}:auth:login-failures:::ffff:127.0.0.1`, `${PREFIX}:auth:login-failures:127.0.0.1`);
+      await redis.quit();
+      replica = await startTestApi(config);
+      for (let i = 0; i < 5; i++) {
+        const target = i % 2 === 0 ? app : replica;
+        const r = await request(target.getHttpServer()).post('/api/auth/login').send({ username: 'limited', password: `wrong-${i}-password` });
+        expect(r.status).toBe(401);
+      }
+      for (const target of [replica, app]) {
+        const blocked = await request(target.getHttpServer()).post('/api/auth/login').send({ username: 'limited', password: 'right-password-1' });
+        expect(blocked.status).toBe(429);
+        const retryAfter = Number(blocked.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThan(800);
+        expect(retryAfter).toBeLessThanOrEqual(900);
+        expect(blocked.body.message).toBe('too many failed logins; try again later');
+      }
+      const { rows } = await db.query<{ n: string }>("select count(*) as n from audit_log where action = 'auth.login' and username = 'limited' and result = 'denied'");
+      expect(Number(rows[0]!.n)).toBe(2);
     });
   });
 });

@@ -7,6 +7,8 @@ import type { AuthUser } from './auth-user';
 import { PERMISSIONS_KEY, PUBLIC_KEY } from './auth.decorators';
 import { AuthService } from './auth.service';
 
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The cookie the dashboard keeps its token in (same JWT as the Bearer header). */
 export const SESSION_COOKIE = 'vecron_session';
 
@@ -50,7 +52,15 @@ export class AuthGuard implements CanActivate {
     const user = token ? await this.auth.authenticate(token) : null;
     if (user) req.user = user;
     if (isPublic) return true;
-    if (!user) throw new UnauthorizedError(token ? 'invalid, expired or revoked token' : 'authentication required');
+    if (!user) {
+      if (STATE_CHANGING.has(req.method)) {
+        await this.audit.record({
+          ...auditCaller(req), action: 'authentication.failed', resource: auditResource(req), result: 'denied', status_code: 401,
+          details: { method: req.method, token: token ? 'invalid' : 'missing' },
+        });
+      }
+      throw new UnauthorizedError(token ? 'invalid, expired or revoked token' : 'authentication required');
+    }
     const required = this.reflector.getAllAndOverride<string[] | undefined>(PERMISSIONS_KEY, targets);
     const missing = required === undefined ? 'a permission declaration on this route' : required.find((p) => !user.permissions.includes(p));
     if (missing === undefined) return true;

@@ -92,6 +92,14 @@ export class ApiEnv extends BaseEnv {
   @IsString()
   CORS_ORIGINS: string = '';
 
+  /**
+   * Express `trust proxy`: empty (default) trusts no proxy — the client address (login rate
+   * limit, audit) is the TCP peer. Behind a load balancer: the number of proxies in front
+   * (e.g. `1`), or their addresses/subnets comma-separated.
+   */
+  @Matches(/^([0-9]{1,2}|[0-9a-fA-F:.\/,\s]+|loopback|uniquelocal|linklocal)?$/, { message: 'must be empty, a hop count, or addresses/subnets' })
+  TRUST_PROXY: string = '';
+
   /** Largest job definition (POST/PUT under /api/jobs); a bigger one gets 413. */
   @IsString() @IsNotEmpty()
   JOB_DEFINITION_BODY_LIMIT: string = '1mb';
