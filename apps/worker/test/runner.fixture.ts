@@ -9,7 +9,8 @@ import { ExecutionClaimService } from '../src/executions/execution-claim.service
 import { ExecutionRunner } from '../src/executions/execution-runner.service';
 import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
 import { StepLoop } from '../src/executions/step-loop.service';
-import { createWorkerLogger } from '../src/worker.module';
+import { StoreOutageGuard } from '../src/executions/store-outage.guard';
+import { createWorkerLogger, storeOutageSettings } from '../src/worker.module';
 
 export interface RunnerFixture {
   db: Database;
@@ -39,14 +40,16 @@ export async function createRunnerFixture(
   const loggers = new SecretMaskingLogger(createWorkerLogger(config));
   const variables = new VariablesRepository(db, new SecretCipher([], null));
   const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
+  const outage = new StoreOutageGuard(storeOutageSettings(config));
   const runner = new ExecutionRunner(
     config,
     executions,
     jobs,
     new ExecutionClaimService(executions, jobs, variables, loggers.root),
     new DefinitionCache(storage),
-    new StepLoop(new ExecutorRegistry(executors), storage, new ContextStore({ storage }), executions, retry),
+    new StepLoop(new ExecutorRegistry(executors), storage, new ContextStore({ storage }), executions, retry, outage),
     loggers,
+    outage,
   );
   return { db, jobs, executions, storage, runner };
 }

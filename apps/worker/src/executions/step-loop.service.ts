@@ -22,6 +22,7 @@ import { StepError, type ExecutorRegistry } from '@vecron/executors';
 import type { ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
 import { decideRetry, type RetrySettings } from './retry.policy';
+import { NO_STORE_RETRY, StoreOutageError, StoreOutageGuard } from './store-outage.guard';
 
 /** One execution's run through its steps. */
 export interface StepLoopInput {
@@ -71,22 +72,27 @@ export class StepLoop {
     private readonly contexts: ContextStore,
     private readonly executions: ExecutionsRepository,
     private readonly retry: RetrySettings,
+    /** Rides out S3/PostgreSQL outages around the context saves and step records. */
+    private readonly outage: StoreOutageGuard = new StoreOutageGuard(NO_STORE_RETRY),
   ) {}
 
   async run(input: StepLoopInput): Promise<StepLoopResult> {
     const { execution, definition, secrets, signal, log } = input;
     const mask = <T>(v: T): T => (secrets.length ? maskDeep(v, secrets) : v);
-    const save = (ctx: JobContext) => this.contexts.save(mask(ctx));
+    // The system's own stores restarting: the save waits for them (the step is not run again).
+    const save = (ctx: JobContext) => this.outage.run('save the context', () => this.contexts.save(mask(ctx)), log, signal);
     const startedAt = execution.started_at ?? new Date();
     const timezone = definition.schedule && 'timezone' in definition.schedule ? definition.schedule.timezone : undefined;
     const webhook = execution.trigger_metadata.webhook as WebhookData | undefined;
     let context: JobContext = createJobContext({ executionId: execution.id, jobId: execution.job_id, variables: input.storedVariables, ...(webhook ? { webhook } : {}) });
     let status: ExecutionStatus = 'success';
     let error: ExecutionError | null = null;
+    let currentStep: string | null = null;
     try {
       await save(context);
       for (const step of definition.steps) {
         if (signal.aborted) break;
+        currentStep = step.id;
         const scope = createTemplateScope({ context, variables: input.values, startedAt, timezone, attempt: execution.attempt, triggerSource: execution.trigger_source });
         const stepStart = new Date();
         try {
@@ -97,7 +103,7 @@ export class StepLoop {
             continue;
           }
           // A stop whose announcement this worker missed is on the row: checked before each step.
-          const stop = await this.executions.setCurrentStep(execution.id, step.id);
+          const stop = await this.outage.run('record the current step', () => this.executions.setCurrentStep(execution.id, step.id), log, signal);
           if (stop) input.stop(stop);
           if (signal.aborted) break;
           // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
@@ -109,6 +115,8 @@ export class StepLoop {
           if (files.length > 0) context = appendFiles(context, files);
           await save(context);
         } catch (err) {
+          // The context could not be saved: nothing more can be recorded; the step is not reported done.
+          if (err instanceof StoreOutageError) throw err;
           const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
           const message = mask(abort ? (abort.code ? abort.message : `${abort.message} (during step "${step.id}")`) : (err as Error).message);
           context = recordStepFailure(context, step.id, { ...toStepError(abort ?? err), message }, { startedAt: stepStart });
@@ -129,9 +137,15 @@ export class StepLoop {
         error = { message: abort.message, ...(abort.code ? { code: abort.code } : {}) };
       }
     } catch (err) {
-      // Infrastructure failure (context could not be saved…): the execution fails, never stays running.
-      status = 'failed';
-      error = { message: mask(`execution could not continue: ${(err as Error).message}`) };
+      // Infrastructure failure (a store unreachable for longer than the worker waits…): the
+      // execution fails, never stays running, and never claims a step it could not record.
+      const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
+      status = abort ? abort.status : 'failed';
+      error = {
+        message: mask(`execution could not continue: ${(err as Error).message}`),
+        ...(err instanceof StoreOutageError ? { code: err.code, retryable: true } : {}),
+        ...(currentStep ? { step_id: currentStep } : {}),
+      };
       log.error({ err }, 'execution aborted by an infrastructure error');
     }
     return { status, error };
