@@ -332,10 +332,15 @@ export class ExecutionsRepository {
     return rows.flatMap((r) => stopRequestOf(r) ?? []);
   }
 
-  /** Running executions without a heartbeat since `olderThan`: their worker is gone. */
+  /**
+   * Running executions without a heartbeat since `olderThan`: their worker is gone. None while
+   * the database itself has not been up since `olderThan`: after a restart of PostgreSQL the
+   * workers get a full period to send their heartbeats again before any row counts as stale.
+   */
   async findStaleRunning(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
     const { rows } = await this.db.query<ExecutionRecord>(
-      `select ${COLUMNS} from job_executions where status='running' and updated_at < $1 order by updated_at limit $2`,
+      `select ${COLUMNS} from job_executions where status='running' and updated_at < $1 and pg_postmaster_start_time() < $1
+       order by updated_at limit $2`,
       [olderThan, limit],
     );
     return rows;
