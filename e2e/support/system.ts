@@ -9,6 +9,10 @@ export interface SystemOptions {
   workers?: number;
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
+  /** Servers of the test's own instead of scripts/services.sh's (restart tests): admin URL of a PostgreSQL, a Redis URL, an S3 port. */
+  pgAdminUrl?: string;
+  redisUrl?: string;
+  s3Port?: number;
 }
 
 /** The built api + schedulers + workers as processes, on a fresh database, bucket and queue prefix. */
@@ -24,13 +28,14 @@ export class TestSystem {
   async start(): Promise<this> {
     const { name } = this.options;
     const bucket = `vecron-${name.replace(/_/g, '-')}`;
-    const storage = storageFor(bucket);
+    const s3Port = this.options.s3Port ?? S3_PORT;
+    const storage = storageFor(bucket, s3Port);
     await storage.ensureBucket();
     await storage.deletePrefix('jobs/');
     this.env = {
-      DATABASE_URL: await freshDatabase(`vecron_${name}`),
-      REDIS_URL,
-      S3_PORT: String(S3_PORT),
+      DATABASE_URL: await freshDatabase(`vecron_${name}`, this.options.pgAdminUrl),
+      REDIS_URL: this.options.redisUrl ?? REDIS_URL,
+      S3_PORT: String(s3Port),
       S3_BUCKET: bucket,
       QUEUE_PREFIX: `t-${name}-${Date.now().toString(36)}`,
       LOG_LEVEL: 'info',

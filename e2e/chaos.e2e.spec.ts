@@ -1,0 +1,90 @@
+import type { HealthReportBody } from './support/api-client';
+import { auditFires, wholeSecondAfter, type AuditedJob, type FireAudit } from './support/fire-audit';
+import { IdempotentTarget } from './support/idempotent-target';
+import type { AppProcess } from './support/processes';
+import { waitFor } from './support/services';
+import { TestSystem } from './support/system';
+
+/** Chaos lasts CHAOS_MS; then the system gets DRAIN_MS to run what is left; the rest is start-up. */
+const CHAOS_MS = Number(process.env.VECRON_CHAOS_MS ?? 180_000);
+const DRAIN_MS = 150_000;
+jest.setTimeout(CHAOS_MS + DRAIN_MS + 90_000);
+
+const JOBS = 30;
+const INTERVAL_MS = 2_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * 3 schedulers and 3 workers; 30 jobs fire every 2 s, each with two HTTP steps against a target
+ * that honours Idempotency-Key. For CHAOS_MS a random scheduler or worker is killed with SIGKILL
+ * every 1.5-4.5 s and started again at once. The jobs' fire window (first fire to end_date) is
+ * fixed when they are created, so "missing" is exact at both edges: every fire time of the window
+ * must have exactly one execution, whatever was killed when.
+ */
+describe('chaos: kill -9 of schedulers and workers while 30 jobs fire every 2 s', () => {
+  const target = new IdempotentTarget(['/a', '/b'], 20);
+  const sys = new TestSystem({
+    name: 'e2e_chaos',
+    schedulers: 3,
+    workers: 3,
+    env: { SCHEDULER_LOCK_TTL_MS: '3000', SCHEDULER_RECOVERY_INTERVAL_MS: '2000', SCHEDULER_STALE_RUNNING_MS: '10000', LOG_LEVEL: 'warn' },
+    workerEnv: { WORKER_HEARTBEAT_MS: '1000', WORKER_CONCURRENCY: '20' },
+  });
+
+  beforeAll(async () => {
+    await target.start();
+    await sys.start();
+  });
+  afterAll(async () => {
+    await sys.stop();
+    await target.stop();
+  });
+
+  it('one execution per fire time, all finished, no Idempotency-Key served twice', async () => {
+    const end = wholeSecondAfter(CHAOS_MS);
+    const jobs: AuditedJob[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const created = await sys.client.createJob({
+        name: `chaos-${i}`,
+        schedule: { type: 'cron', expression: '*/2 * * * * ?', end_date: end.toISOString().replace('.000Z', 'Z'), misfire_policy: 'fire_all', misfire_max_fires: 1000 },
+        allow_concurrent: true,
+        steps: ['a', 'b'].map((id) => ({
+          id, name: id, type: 'http', condition: null,
+          config: { method: 'POST', url: `${target.url}/${id}`, headers: { 'Idempotency-Key': `{{execution_id}}:${id}` }, body: { job: i } },
+        })),
+      });
+      jobs.push({ id: created.id, first: new Date(created.next_run_at!), end, intervalMs: INTERVAL_MS, steps: ['a', 'b'] });
+    }
+
+    // Kill a random scheduler or worker every 1.5-4.5 s until the window ends; start a new one at once.
+    const kills = { scheduler: 0, worker: 0 };
+    while (Date.now() < end.getTime() - 2_000) {
+      await sleep(1_500 + Math.random() * 3_000);
+      const kind = Math.random() < 0.5 ? 'scheduler' : 'worker';
+      const pool = (kind === 'scheduler' ? sys.schedulers : sys.workers).filter(alive);
+      const victim = pool[Math.floor(Math.random() * pool.length)];
+      if (!victim) continue;
+      await victim.stop('SIGKILL');
+      kills[kind]++;
+      if (kind === 'scheduler') sys.addScheduler();
+      else sys.addWorker();
+    }
+
+    let audit: FireAudit = await auditFires(sys.env.DATABASE_URL!, jobs, target);
+    await waitFor(async () => {
+      audit = await auditFires(sys.env.DATABASE_URL!, jobs, target);
+      return Date.now() > end.getTime() && audit.missing === 0 && audit.notTerminal === 0;
+    }, DRAIN_MS, 'every fire executed and finished').catch(() => undefined);
+    audit = await auditFires(sys.env.DATABASE_URL!, jobs, target);
+    const repairs = ((await (await fetch(`${sys.client.baseUrl}/health`)).json()) as HealthReportBody).recovery;
+    process.stdout.write(`[chaos] kills ${JSON.stringify(kills)} audit ${JSON.stringify(audit)} repairs ${JSON.stringify(repairs)}\n`);
+
+    expect(kills.scheduler + kills.worker).toBeGreaterThanOrEqual(Math.floor(CHAOS_MS / 6_000));
+    expect(audit).toMatchObject({ missing: 0, doubled: 0, unexpected: 0, notTerminal: 0, servedTwice: 0, withoutKey: 0, successWithoutServedKeys: 0 });
+    expect(audit.executions).toBe(audit.expected);
+  });
+});
+
+function alive(p: AppProcess): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null;
+}
