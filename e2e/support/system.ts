@@ -76,14 +76,24 @@ export class TestSystem {
   }
 }
 
+/** Resolves once a scheduler or worker has logged that it started; fails if it exits first. */
+export function waitReady(p: AppProcess, timeoutMs = 60_000): Promise<true> {
+  return ready(p, p.name === 'scheduler' ? 'scheduler started' : 'worker taking executions', timeoutMs);
+}
+
+/** Whether a scheduler or worker has logged that it started (and still runs). */
+export function isReady(p: AppProcess): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null && p.log.includes(p.name === 'scheduler' ? 'scheduler started' : 'worker taking executions');
+}
+
 /** Resolves once the process has logged `line` (its start-up is over); fails if it exits first. */
-function ready(p: AppProcess, line: string): Promise<true> {
+function ready(p: AppProcess, line: string, timeoutMs = 60_000): Promise<true> {
   return waitFor(
     async () => {
       if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}: ${p.log.slice(-2000)}`);
       return p.log.includes(line) || null;
     },
-    60_000,
+    timeoutMs,
     `${p.name}: "${line}"`,
   );
 }

@@ -57,7 +57,12 @@ export class ExecutionReconciler {
         const state = await job.getState();
         if (LIVE_STATES.has(state)) continue;
         // completed/failed without a claim (the delivery failed): Bull keeps the id, so remove it to add it again.
-        await job.remove().catch(() => undefined);
+        try {
+          await job.remove();
+        } catch (err) {
+          this.logger.warn({ execution_id: e.id, state, err: (err as Error).message }, 'finished Bull job could not be removed yet; next sweep');
+          continue;
+        }
       }
       lost.push(e);
     }
