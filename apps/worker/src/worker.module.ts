@@ -75,16 +75,9 @@ export class WorkerModule {
         { provide: StoreOutageGuard, inject: [WORKER_CONFIG], useFactory: (cfg: WorkerEnv) => new StoreOutageGuard(storeOutageSettings(cfg)) },
         {
           provide: StepLoop,
-          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, WORKER_CONFIG, StoreOutageGuard],
-          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, cfg: WorkerEnv, outage: StoreOutageGuard) =>
-            new StepLoop(
-              registry,
-              storage,
-              new ContextStore({ storage }),
-              executions,
-              { baseBackoffMs: cfg.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: cfg.WORKER_RETRY_MAX_BACKOFF_MS },
-              outage,
-            ),
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, StoreOutageGuard],
+          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, outage: StoreOutageGuard) =>
+            new StepLoop(registry, storage, new ContextStore({ storage }), executions, Math.random, outage),
         },
         ExecutionRunner,
         ExecutionProcessor,

@@ -2,6 +2,8 @@
 export const RECOVERY_REPAIRS = [
   /** A pending execution whose Bull job was gone (Redis lost its data, crash between insert and enqueue) was enqueued again. */
   'pending_requeued',
+  /** An execution waiting for a retry whose delayed resume job was gone was given it again. */
+  'resume_requeued',
   /** A running execution whose worker died was resumed from its last saved step on another worker. */
   'running_resumed',
   /** A running execution whose worker died was ended `failed` (WORKER_LOST): no attempt left to resume it. */

@@ -57,7 +57,12 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       dispatcher,
       queue,
       new RecoveryCounters(redis, config.QUEUE_PREFIX),
-      { pendingAfterMs: config.SCHEDULER_RECOVERY_INTERVAL_MS, staleRunningMs: config.SCHEDULER_STALE_RUNNING_MS, batch: 500 },
+      {
+        pendingAfterMs: config.SCHEDULER_RECOVERY_INTERVAL_MS,
+        staleRunningMs: config.SCHEDULER_STALE_RUNNING_MS,
+        batch: 500,
+        maxResumes: config.SCHEDULER_WORKER_LOST_MAX_RESUMES,
+      },
       this.logger,
     );
   }

@@ -64,6 +64,16 @@ export class StoreOutageGuard {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether an outage outlasting the in-place wait is handed over to a delayed resume (false when nothing waits at all). */
+  get handsOver(): boolean {
+    return this.settings.maxWaitMs > 0;
+  }
+
+  /** Delay of that resume: the longest single wait. */
+  get resumeDelayMs(): number {
+    return this.settings.maxDelayMs;
+  }
+
   /** The wait before retry number `retry` (1-based): base × 2^(retry−1), capped, ±20% jitter. */
   delayFor(retry: number, random: () => number = Math.random): number {
     const { baseDelayMs, maxDelayMs } = this.settings;
