@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { Database, ExecutionsRepository, JobsRepository, migrate, recreateDatabase } from '@vecron/db';
-import { ExecutionDispatcher, executionJobOptions, executionQueueOptions, RecoveryCounters, type ExecutionJobData } from '@vecron/queue';
+import { ExecutionDispatcher, executionJobOptions, executionQueueOptions, RecoveryCounters, resumeJobId, type ExecutionJobData } from '@vecron/queue';
 import { executionContextKey } from '@vecron/storage';
 import { ExecutionReconciler } from '../src/scheduling/execution-reconciler';
 
@@ -31,7 +31,7 @@ describe('ExecutionReconciler (real PostgreSQL, Redis and Bull)', () => {
     counters = new RecoveryCounters(redis, prefix);
     const logger = pino({ level: 'silent' });
     const dispatcher = new ExecutionDispatcher({ executions, db, queue, logger });
-    reconciler = new ExecutionReconciler(executions, dispatcher, queue, counters, { pendingAfterMs: 1000, staleRunningMs: 5000, batch: 100 }, logger);
+    reconciler = new ExecutionReconciler(executions, dispatcher, queue, counters, { pendingAfterMs: 1000, staleRunningMs: 5000, batch: 100, maxResumes: 1 }, logger);
     jobId = randomUUID();
     await jobs.insert(jobId, {
       name: 't', description: null, enabled: true, definition_path: `jobs/${jobId}/definition.json`, schedule: null, schedule_type: null,
@@ -82,17 +82,28 @@ describe('ExecutionReconciler (real PostgreSQL, Redis and Bull)', () => {
     expect((await reconciler.sweep()).pending_requeued).toBe(0);
   });
 
-  it('a running execution without heartbeat ends failed WORKER_LOST, a fresh one is left alone', async () => {
+  it('a running execution without heartbeat is resumed at its step (once here), then failed WORKER_LOST; a fresh one is left alone', async () => {
     const lost = await pending(0);
     const alive = await pending(0);
     await executions.claim(lost, 'w-dead');
     await executions.claim(alive, 'w-alive');
     await executions.setCurrentStep(lost, 'b');
-    await db.query(`update job_executions set updated_at = now() - interval '30 seconds' where id=$1`, [lost]);
-    const result = await reconciler.sweep();
-    expect(result.running_failed).toBe(1);
-    expect(await executions.findById(lost)).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST', step_id: 'b' } });
+    const age = () => db.query(`update job_executions set updated_at = now() - interval '30 seconds' where id=$1`, [lost]);
+    await age();
+    const first = await reconciler.sweep();
+    expect(first).toMatchObject({ running_resumed: 1, running_failed: 0 });
+    const waiting = (await executions.findById(lost))!;
+    expect(waiting).toMatchObject({ status: 'running', worker_id: null, resume_step: 'b', attempt: 2 });
+    expect(waiting.next_attempt_at).not.toBeNull();
+    expect(await (await queue.getJob(resumeJobId(lost, waiting.next_attempt_at!)))!.getState()).toBe('waiting');
+    expect(await executions.countAttempts(lost, 'WORKER_LOST')).toBe(1);
     expect((await executions.findById(alive))!.status).toBe('running');
-    expect((await counters.read()).running_failed).toBe(1);
+
+    // Another worker resumes it and is lost too: no resume left, it ends failed.
+    await executions.claimResumeWithVariables(lost, 'w-dead-2');
+    await age();
+    expect(await reconciler.sweep()).toMatchObject({ running_resumed: 0, running_failed: 1 });
+    expect(await executions.findById(lost)).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST', step_id: 'b' } });
+    expect(await counters.read()).toMatchObject({ running_resumed: 1, running_failed: 1 });
   });
 });

@@ -1,6 +1,6 @@
 import { IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
-import type { Database, ExecutionsRepository, JobsRepository } from '@vecron/db';
+import type { ExecutionsRepository, JobsRepository } from '@vecron/db';
 import type { StepExecutor, StepRunContext } from '@vecron/executors';
 import { executionContextKey, jobDefinitionVersionKey, StorageUnavailableError, type InMemoryObjectStorage } from '@vecron/storage';
 import type { ExecutionRunner } from '../src/executions/execution-runner.service';
@@ -26,7 +26,6 @@ class EchoExecutor implements StepExecutor<{ value: string }, unknown> {
 const pgDown = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 describe('worker through outages of its own stores (real PostgreSQL, in-memory storage with injected failures)', () => {
-  let db: Database;
   let jobs: JobsRepository;
   let executions: ExecutionsRepository;
   let storage: InMemoryObjectStorage;
@@ -35,13 +34,14 @@ describe('worker through outages of its own stores (real PostgreSQL, in-memory s
 
   beforeAll(async () => {
     echo = new EchoExecutor();
-    ({ db, jobs, executions, storage, runner } = await createRunnerFixture('vecron_test_worker_outage', [echo], {
+    ({ jobs, executions, storage, runner, close } = await createRunnerFixture('vecron_test_worker_outage', [echo], {
       WORKER_STORE_RETRY_BASE_MS: '10',
       WORKER_STORE_RETRY_MAX_DELAY_MS: '40',
       WORKER_STORE_RETRY_MAX_WAIT_MS: '1500',
     }));
   });
-  afterAll(() => db.close());
+  let close: () => Promise<void>;
+  afterAll(() => close());
   afterEach(() => jest.restoreAllMocks());
 
   async function prepare(): Promise<{ jobId: string; id: string }> {
@@ -99,20 +99,25 @@ describe('worker through outages of its own stores (real PostgreSQL, in-memory s
     expect(gets).toBe(3);
   });
 
-  it('S3 down longer than the worker waits: failed with STORE_UNAVAILABLE (retryable), the unsaved step not reported success', async () => {
+  it('S3 down longer than the worker waits: handed over to a delayed resume at the unsaved step, which then carries on', async () => {
     const { jobId, id } = await prepare();
-    failContextSaves(1_000, 2); // the start and "one" are saved; "two" never is
+    failContextSaves(1_000, 2); // the start and "one" are saved; "two" is not while S3 stays down
     const t0 = Date.now();
-    expect(await runner.run(id)).toBe('failed');
+    expect(await runner.run(id)).toBe('running');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
     const row = (await executions.findById(id))!;
-    expect(row.error).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true, step_id: 'two' });
-    expect(row.error!.message).toContain('object storage unreachable');
+    expect(row).toMatchObject({ status: 'running', worker_id: null, resume_step: 'two', attempt: 1 });
+    expect(row.next_attempt_at).not.toBeNull();
+    // The unsaved step is not reported: not in the saved context, no success attempt recorded for it.
     jest.restoreAllMocks();
+    expect((await contextOf(jobId, id)).steps.two).toBeUndefined();
+    expect((await executions.listAttempts(id)).map((a) => [a.step_id, a.status])).toEqual([['one', 'success']]);
+
+    // S3 is back: the resume (the delayed Bull job's delivery) runs "two" again and "three".
+    expect(await runner.resume(id)).toBe('success');
+    expect(echo.runs.filter((r) => r.startsWith(id))).toEqual([`${id}:one`, `${id}:two`, `${id}:two`, `${id}:three`]);
     const ctx = await contextOf(jobId, id);
-    expect(ctx.steps.one.status).toBe('success');
-    expect(ctx.steps.two).toBeUndefined();
-    expect(echo.runs.filter((r) => r.startsWith(id))).toEqual([`${id}:one`, `${id}:two`]);
+    expect(Object.values(ctx.steps).map((s) => (s as { status: string }).status)).toEqual(['success', 'success', 'success']);
   });
 
   it('PostgreSQL restarting under the claim, a step record and the finish: waited for, the run succeeds once', async () => {
