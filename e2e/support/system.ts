@@ -49,7 +49,7 @@ export class TestSystem {
     const port = await freePort();
     this.api = startApp('api', { ...this.env, PORT: String(port) });
     this.client = new ApiClient(`http://127.0.0.1:${port}`);
-    await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 30_000, `api health (log: ${this.api.log.slice(-2000)})`);
+    await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 120_000, `api health (log: ${this.api.log.slice(-2000)})`);
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) this.addScheduler();
     for (let i = 0; i < (this.options.workers ?? 1); i++) this.addWorker();
     // Started means ready: a test that signals a process still loading would kill it, not stop it.
