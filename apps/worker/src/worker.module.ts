@@ -15,6 +15,12 @@ import { ExecutionRunner } from './executions/execution-runner.service';
 import { ExecutionStopListener } from './executions/execution-stop.listener';
 import { SecretMaskingLogger } from './executions/secret-masking.logger';
 import { StepLoop } from './executions/step-loop.service';
+import { StoreOutageGuard, type StoreOutageSettings } from './executions/store-outage.guard';
+
+/** The worker's back-off through outages of its own stores (WORKER_STORE_RETRY_*). */
+export function storeOutageSettings(cfg: WorkerEnv): StoreOutageSettings {
+  return { baseDelayMs: cfg.WORKER_STORE_RETRY_BASE_MS, maxDelayMs: cfg.WORKER_STORE_RETRY_MAX_DELAY_MS, maxWaitMs: cfg.WORKER_STORE_RETRY_MAX_WAIT_MS };
+}
 
 /** The worker's root logger: the shared setup, with the secret-masking hook. */
 export function createWorkerLogger(config: WorkerEnv): Logger {
@@ -66,11 +72,12 @@ export class WorkerModule {
           useFactory: (executions: ExecutionsRepository, jobs: JobsRepository, variables: VariablesRepository, loggers: SecretMaskingLogger) =>
             new ExecutionClaimService(executions, jobs, variables, loggers.root),
         },
+        { provide: StoreOutageGuard, inject: [WORKER_CONFIG], useFactory: (cfg: WorkerEnv) => new StoreOutageGuard(storeOutageSettings(cfg)) },
         {
           provide: StepLoop,
-          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository],
-          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository) =>
-            new StepLoop(registry, storage, new ContextStore({ storage }), executions),
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, StoreOutageGuard],
+          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, outage: StoreOutageGuard) =>
+            new StepLoop(registry, storage, new ContextStore({ storage }), executions, Math.random, outage),
         },
         ExecutionRunner,
         ExecutionProcessor,

@@ -16,3 +16,4 @@ export { WebhooksRepository } from './webhooks/webhooks.repository';
 export type { WebhookRecord, WebhookSettings, WebhookTarget, WebhookListItem } from './webhooks/webhooks.repository';
 export { SensitiveKeysCheck } from './variables/sensitive-keys.check';
 export { recreateDatabase } from './admin';
+export { isDatabaseUnavailable } from './database-errors';

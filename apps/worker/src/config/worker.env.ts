@@ -15,6 +15,24 @@ export class WorkerEnv extends BaseEnv {
   @IsInt() @Min(1_000) @Max(600_000)
   WORKER_HEARTBEAT_MS: number = 10_000;
 
+  /**
+   * S3 or PostgreSQL unreachable (restarting) while an execution runs: the worker retries the
+   * context save / row update that failed, first after this long, doubling (±20% jitter)…
+   */
+  @IsInt() @Min(0) @Max(60_000)
+  WORKER_STORE_RETRY_BASE_MS: number = 250;
+
+  /** …up to this long between two tries… */
+  @IsInt() @Min(0) @Max(600_000)
+  WORKER_STORE_RETRY_MAX_DELAY_MS: number = 5_000;
+
+  /**
+   * …for at most this long in all; then the execution waits for a delayed resume at the step in
+   * progress (after WORKER_STORE_RETRY_MAX_DELAY_MS), like a retryable step error.
+   */
+  @IsInt() @Min(0) @Max(86_400_000)
+  WORKER_STORE_RETRY_MAX_WAIT_MS: number = 600_000;
+
   /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
   @IsOptional() @IsString()
   SFTP_KNOWN_HOSTS?: string;

@@ -22,6 +22,7 @@ import { ExecutionAbort, type AbortCause } from './execution-abort.error';
 import { ExecutionClaimService } from './execution-claim.service';
 import { SecretMaskingLogger } from './secret-masking.logger';
 import { StepLoop, type StepLoopStart } from './step-loop.service';
+import { StoreOutageGuard } from './store-outage.guard';
 
 interface RunState {
   controller: AbortController;
@@ -50,6 +51,7 @@ export class ExecutionRunner {
     private readonly steps: StepLoop,
     private readonly loggers: SecretMaskingLogger,
     private readonly dispatcher: ExecutionDispatcher,
+    private readonly outage: StoreOutageGuard,
   ) {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
@@ -91,7 +93,8 @@ export class ExecutionRunner {
    * overlapping run, or null when there was nothing to do (a duplicate delivery).
    */
   async run(executionId: string): Promise<ExecutionStatus | null> {
-    const claim = await this.claims.claim(executionId, this.workerId);
+    // A delivery during a PostgreSQL restart waits for the database rather than being dropped.
+    const claim = await this.outage.run('claim the execution', () => this.claims.claim(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return claim.skipped ? 'cancelled' : null;
     const e = claim.execution;
     // A replay from the failed step starts there, with the original's context before it.
@@ -107,7 +110,7 @@ export class ExecutionRunner {
    * null. The job's timeout counts from the first claim.
    */
   async resume(executionId: string): Promise<ExecutionStatus | null> {
-    const claim = await this.claims.claimResume(executionId, this.workerId);
+    const claim = await this.outage.run('claim the resume', () => this.claims.claimResume(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return null;
     const e = claim.execution;
     const start: StepLoopStart | undefined = e.resume_step
@@ -143,7 +146,7 @@ export class ExecutionRunner {
     const bindings = { job_id: execution.job_id, execution_id: execution.id };
     let definition: JobDefinition;
     try {
-      definition = await this.definitions.get(execution.job_id, execution.definition_version);
+      definition = await this.outage.run('load the definition', () => this.definitions.get(execution.job_id, execution.definition_version), this.loggers.forExecution(bindings, []), controller.signal);
     } catch (err) {
       const message = `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}`;
       return this.finish(execution, 'failed', { message }, this.loggers.forExecution(bindings, []));
@@ -201,7 +204,8 @@ export class ExecutionRunner {
     }
     const final = await this.finish(execution, result.status, result.error, log, attempts);
     if (definition.schedule?.type === 'fixed_delay' && definition.triggers.scheduled && execution.trigger_source === 'scheduled') {
-      await this.jobs.setNextRunAfterRun(execution.job_id, nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() }));
+      const next = nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() });
+      await this.outage.run('set the next fixed-delay fire', () => this.jobs.setNextRunAfterRun(execution.job_id, next), log);
     }
     return final;
   }
@@ -213,7 +217,8 @@ export class ExecutionRunner {
     log: Logger,
     attempts: NewAttempt[] = [],
   ): Promise<ExecutionStatus> {
-    const row = await this.executions.finish(execution.id, status, error, undefined, undefined, { attempts });
+    // Waits through a PostgreSQL restart: the outcome is recorded once the database is back.
+    const row = await this.outage.run('record the end of the execution', () => this.executions.finish(execution.id, status, error, undefined, undefined, { attempts }), log);
     log.info({ status, duration_ms: row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null }, 'execution finished');
     return row?.status ?? status;
   }
