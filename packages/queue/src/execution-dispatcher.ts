@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { context, propagation } from '@opentelemetry/api';
 import type { Queue } from 'bull';
 import type { Logger } from 'pino';
 import type { Database, ExecutionRecord, ExecutionsRepository, Queryable, TriggerSource } from '@vecron/db';
@@ -117,9 +118,12 @@ export class ExecutionDispatcher {
   async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for'>[], delayMs?: number): Promise<void> {
     if (rows.length === 0) return;
     const now = Date.now();
+    // The trigger's trace context travels with the job (nothing when tracing is off).
+    const trace: Record<string, string> = {};
+    propagation.inject(context.active(), trace);
     await this.options.queue.addBulk(
       rows.map((r) => ({
-        data: { execution_id: r.id, job_id: r.job_id },
+        data: { execution_id: r.id, job_id: r.job_id, ...(trace.traceparent ? { trace } : {}) },
         opts: executionJobOptions(r.id, delayMs ?? (r.scheduled_for ? r.scheduled_for.getTime() - now : 0)),
       })),
     );

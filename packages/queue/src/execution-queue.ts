@@ -7,6 +7,11 @@ export const EXECUTIONS_QUEUE = 'executions';
 export interface ExecutionJobData {
   execution_id: string;
   job_id: string;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the trigger that enqueued it (the api's
+   * request span), when tracing is on: the worker's execution span is its child.
+   */
+  trace?: Record<string, string>;
 }
 
 /** Bull options shared by every producer and consumer of the executions queue. */

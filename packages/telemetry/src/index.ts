@@ -1,1 +1,13 @@
-export {};
+export { currentTraceCarrier, contextFromCarrier, vecronTracer, withSpan, withTraceCarrier } from './trace-context';
+export type { TraceCarrier } from './trace-context';
+export { startTracing, tracingEnabled } from './tracing.setup';
+export type { StartTracingOptions, TracingHandle } from './tracing.setup';
+export { createMetricsRegistry, DURATION_BUCKETS, LAG_BUCKETS } from './metrics.registry';
+export { WorkerMetrics, CIRCUIT_STATE_VALUES } from './worker.metrics';
+export type { CircuitStateName } from './worker.metrics';
+export { SchedulerMetrics } from './scheduler.metrics';
+export type { TickOutcome } from './scheduler.metrics';
+export { ApiMetrics } from './api.metrics';
+export type { QueueCounts } from './api.metrics';
+export { startMetricsServer } from './metrics.server';
+export type { HealthAnswer, MetricsServer, MetricsServerOptions } from './metrics.server';
