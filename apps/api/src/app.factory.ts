@@ -10,6 +10,8 @@ import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
 import { addJobDefinitionSchemas } from './jobs/job-definition.openapi';
 import { asStepTypeCatalog } from './jobs/step-types';
+import { observeRequests } from './observability/request-observer.middleware';
+import { ApiMetrics } from '@vecron/telemetry';
 import { WEBHOOK_ROUTE_PREFIX, webhookBodyParser } from './webhooks/webhook-body.middleware';
 
 /** Applies body parsing, validation and OpenAPI to an api application. */
@@ -19,6 +21,8 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
   // Webhooks get their raw bytes (the signature covers them) before the JSON parser runs.
   app.use(WEBHOOK_ROUTE_PREFIX, webhookBodyParser(config.WEBHOOK_BODY_LIMIT));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  // A span per request (parent of the executions it triggers) and the webhook/trigger counters.
+  app.use(observeRequests(app.get(ApiMetrics)));
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(
     app,

@@ -15,6 +15,7 @@ import { ExecutionRunner } from './executions/execution-runner.service';
 import { ExecutionStopListener } from './executions/execution-stop.listener';
 import { SecretMaskingLogger } from './executions/secret-masking.logger';
 import { StepLoop } from './executions/step-loop.service';
+import { createWorkerObservability } from './observe/worker-observability';
 
 /** The worker's root logger: the shared setup, with the secret-masking hook. */
 export function createWorkerLogger(config: WorkerEnv): Logger {
@@ -31,6 +32,8 @@ export class WorkerModule {
       providers: [{ provide: WORKER_CONFIG, useValue: config }],
       exports: [WORKER_CONFIG],
     };
+    // Metrics, traces, log capture and alerts (src/observe): the executors are wrapped to observe each step.
+    const observability = createWorkerObservability(config, logger);
     return {
       module: WorkerModule,
       imports: [
@@ -50,10 +53,10 @@ export class WorkerModule {
           useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
         ExecutorsModule.forRoot({
-          executors: createBuiltInExecutors({
+          executors: observability.observeExecutors(createBuiltInExecutors({
             database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
             sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS },
-          }),
+          })),
         }),
       ],
       providers: [
@@ -78,6 +81,7 @@ export class WorkerModule {
         ExecutionRunner,
         ExecutionProcessor,
         ExecutionStopListener,
+        ...observability.providers,
       ],
       exports: [ExecutionRunner],
     };

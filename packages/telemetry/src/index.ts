@@ -1,8 +1,9 @@
 export { currentTraceCarrier, contextFromCarrier, vecronTracer, withSpan, withTraceCarrier } from './trace-context';
 export type { TraceCarrier } from './trace-context';
-export { startTracing, tracingEnabled } from './tracing.setup';
-export type { StartTracingOptions, TracingHandle } from './tracing.setup';
+export { closingTracing, startTracing, tracingEnabled } from './tracing.setup';
+export type { ClosableApp, StartTracingOptions, TracingHandle } from './tracing.setup';
 export { createMetricsRegistry, DURATION_BUCKETS, LAG_BUCKETS } from './metrics.registry';
+export type { Registry } from 'prom-client';
 export { WorkerMetrics, CIRCUIT_STATE_VALUES } from './worker.metrics';
 export type { CircuitStateName } from './worker.metrics';
 export { SchedulerMetrics } from './scheduler.metrics';

@@ -50,3 +50,29 @@ export function startTracing(options: StartTracingOptions): TracingHandle | null
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }
+
+/** Something closable (a Nest application): closed first, then the tracing SDK flushes its last spans. */
+export interface ClosableApp {
+  close(): Promise<void>;
+}
+
+/** `app` whose close also shuts the tracing SDK down (nothing more when tracing is off). */
+export async function closingTracing<T extends ClosableApp>(app: Promise<T>, tracing: TracingHandle | null): Promise<ClosableApp> {
+  let started: ClosableApp;
+  try {
+    started = await app;
+  } catch {
+    // The start-up failure is reported by the entry point; nothing to close but the SDK.
+    started = { close: async () => undefined };
+  }
+  if (!tracing) return started;
+  return {
+    close: async () => {
+      try {
+        await started.close();
+      } finally {
+        await tracing.shutdown().catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,10 +1,11 @@
 import { hostname } from 'os';
-import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Database, ExecutionsRepository, JobsRepository, type JobRecord, type ScheduleSkip } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
+import { SchedulerMetrics } from '@vecron/telemetry';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from '../config/scheduler.env';
 import { planDueJob, type FirePlan } from './fire-planner';
 import { LeaderLock } from './leader-lock';
@@ -43,6 +44,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     private readonly executions: ExecutionsRepository,
     private readonly dispatcher: ExecutionDispatcher,
     @InjectPinoLogger(SchedulerService.name) logger: PinoLogger,
+    @Optional() private readonly metrics?: SchedulerMetrics,
   ) {
     this.id = config.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
     this.logger = logger.logger.child({ scheduler_id: this.id });
@@ -66,8 +68,15 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = performance.now();
       this.tickInFlight = this.tick()
-        .catch((err: unknown) => this.logger.error({ err }, 'tick failed'))
+        .then(
+          (result) => this.metrics?.tick((performance.now() - started) / 1000, result),
+          (err: unknown) => {
+            this.metrics?.tick((performance.now() - started) / 1000, null);
+            this.logger.error({ err }, 'tick failed');
+          },
+        )
         .finally(() => {
           this.tickInFlight = null;
           this.schedule(this.config.SCHEDULER_TICK_MS);

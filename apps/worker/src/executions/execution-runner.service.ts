@@ -1,5 +1,5 @@
 import { hostname } from 'os';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SECRET_MASK } from '@vecron/context';
 import {
@@ -20,6 +20,7 @@ import { ExecutionAbort, type AbortCause } from './execution-abort.error';
 import { ExecutionClaimService } from './execution-claim.service';
 import { SecretMaskingLogger } from './secret-masking.logger';
 import { StepLoop } from './step-loop.service';
+import { EXECUTION_OBSERVER, NO_EXECUTION_OBSERVER, type ExecutionObserver } from '../observe/execution-observer';
 
 interface RunState {
   controller: AbortController;
@@ -45,6 +46,7 @@ export class ExecutionRunner {
     private readonly definitions: DefinitionCache,
     private readonly steps: StepLoop,
     private readonly loggers: SecretMaskingLogger,
+    @Optional() @Inject(EXECUTION_OBSERVER) private readonly observer: ExecutionObserver = NO_EXECUTION_OBSERVER,
   ) {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
@@ -73,6 +75,8 @@ export class ExecutionRunner {
   /** Resolves when no execution is in flight. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    // Their captured logs written, their alerts decided and sent.
+    await this.observer.flush();
   }
 
   /** Aborts every in-flight execution (shutdown after the grace period). */
@@ -122,6 +126,7 @@ export class ExecutionRunner {
       storedVariables[name] = sensitive ? SECRET_MASK : value;
     }
     const log = this.loggers.forExecution(bindings, secrets);
+    this.observer.executionStarted({ execution, definition, log });
 
     const timer = setTimeout(
       () => controller.abort(new ExecutionAbort('timeout', `execution exceeded timeout_seconds=${definition.timeout_seconds}`)),
@@ -151,7 +156,9 @@ export class ExecutionRunner {
 
   private async finish(execution: ExecutionRecord, status: ExecutionStatus, error: ExecutionError | null, log: Logger): Promise<ExecutionStatus> {
     const row = await this.executions.finish(execution.id, status, error);
-    log.info({ status, duration_ms: row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null }, 'execution finished');
+    const durationMs = row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null;
+    log.info({ status, duration_ms: durationMs }, 'execution finished');
+    this.observer.executionFinished({ execution: row ?? execution, status: row?.status ?? status, error, durationMs, log });
     return row?.status ?? status;
   }
 }
