@@ -47,7 +47,8 @@ export class LogCapture {
       const [m, ...params] = rest;
       msg = typeof m === 'string' ? (params.length ? format(m, ...params) : m) : first instanceof Error ? first.message : '';
     }
-    const stepId = logger.bindings().step_id;
+    const given = first && typeof first === 'object' && !(first instanceof Error) ? (first as { step_id?: unknown }).step_id : undefined;
+    const stepId = given ?? logger.bindings().step_id;
     const line: ExecutionLogLine = {
       time: new Date().toISOString(),
       level: pino.levels.labels[level] ?? String(level),

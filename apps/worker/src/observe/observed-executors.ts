@@ -17,7 +17,8 @@ export function observeExecutors(executors: readonly AnyStepExecutor[], observer
       get(target, prop) {
         if (prop === 'execute') return execute;
         const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        // Methods are called on the executor itself; classes (configClass) are returned as they are.
+        return typeof value === 'function' && !Object.prototype.hasOwnProperty.call(value, 'prototype') ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
   });
