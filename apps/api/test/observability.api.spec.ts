@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'crypto';
 import { getQueueToken } from '@nestjs/bull';
 import type { INestApplication } from '@nestjs/common';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -18,7 +19,11 @@ describe('api observability: /metrics, execution logs, request spans carried int
 
   beforeAll(async () => {
     tracing = startTracing({ serviceName: 'vecron-api-test', env: {}, spanProcessors: [new SimpleSpanProcessor(exporter)] })!;
-    const config = testApiConfig({ DATABASE_URL: await freshTestDatabase('vecron_test_api_observe'), QUEUE_PREFIX: `vecron-test-observe-${Date.now().toString(36)}` });
+    const config = testApiConfig({
+      DATABASE_URL: await freshTestDatabase('vecron_test_api_observe'),
+      QUEUE_PREFIX: `vecron-test-observe-${Date.now().toString(36)}`,
+      VARIABLES_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    });
     app = await startTestApi(config);
     db = new Database({ connectionString: config.DATABASE_URL, poolSize: 2 });
   });
@@ -48,6 +53,26 @@ describe('api observability: /metrics, execution logs, request spans carried int
     const queue = app.get<Queue<ExecutionJobData>>(getQueueToken(EXECUTIONS_QUEUE));
     const job = await queue.getJob(executionId);
     expect(job?.data.trace?.traceparent).toBe(`00-${clientTrace}-${span!.spanContext().spanId}-01`);
+  });
+
+  it('a webhook trigger carries its span into the Bull job too; webhook answers are counted by status', async () => {
+    const secret = 'observe-webhook-secret-1';
+    const res = await http().post('/api/jobs').send(cronJob(uniqueName('hook'), { allow_concurrent: true, triggers: { scheduled: false, manual: true, webhook: { enabled: true, secret_key: secret } } })).expect(201);
+    const path = new URL(res.body.webhook.url as string, 'http://x').pathname;
+    exporter.reset();
+    const body = '{"order":1}';
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const ok = await http().post(path).set('content-type', 'application/json').set('x-webhook-signature', signature).send(body).expect(202);
+    await http().post(path).set('content-type', 'application/json').set('x-webhook-signature', 'sha256=00').send(body).expect(401);
+    const span = exporter.getFinishedSpans().find((s) => s.attributes['http.response.status_code'] === 202);
+    expect(span?.name).toBe('POST /webhooks/:key');
+    const queue = app.get<Queue<ExecutionJobData>>(getQueueToken(EXECUTIONS_QUEUE));
+    const job = await queue.getJob(ok.body.execution_id as string);
+    expect(job?.data.trace?.traceparent).toBe(`00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`);
+    const metrics = (await http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^vecron_webhook_calls_total\{status="202"\} 1$/m);
+    expect(metrics).toMatch(/^vecron_webhook_calls_total\{status="401"\} 1$/m);
+    expect(metrics).toMatch(/^vecron_api_triggers_total\{trigger_source="webhook"\} 1$/m);
   });
 
   it('GET /metrics: Prometheus text with the queue by state, triggers and process metrics', async () => {
