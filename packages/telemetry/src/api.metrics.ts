@@ -20,8 +20,9 @@ export class ApiMetrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const counts = await options.queueCounts();
-        for (const state of ['waiting', 'delayed', 'active', 'failed', 'paused']) this.set({ state }, counts[state] ?? 0);
+        // Redis unreachable: the last values stay (the scrape still answers; /health reports Redis).
+        const counts = await options.queueCounts().catch(() => null);
+        if (counts) for (const state of ['waiting', 'delayed', 'active', 'failed', 'paused']) this.set({ state }, counts[state] ?? 0);
       },
     });
     this.webhookCalls = new Counter({ name: 'vecron_webhook_calls_total', help: 'Webhook calls by HTTP status of the answer', labelNames: ['status'], registers });
