@@ -1,12 +1,11 @@
 import { createHmac, randomBytes } from 'crypto';
 import { getQueueToken } from '@nestjs/bull';
 import type { INestApplication } from '@nestjs/common';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Queue } from 'bull';
 import request from 'supertest';
 import { Database, ExecutionLogsRepository, ExecutionsRepository } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
-import { startTracing, type TracingHandle } from '@vecron/telemetry';
+import { InMemorySpanExporter, SimpleSpanProcessor, startTracing, type TracingHandle } from '@vecron/telemetry';
 import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
 

@@ -1,10 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { IsOptional, IsString } from 'class-validator';
 import { HttpExecutor, UnrecoverableStepError, type StepExecutor, type StepRunContext } from '@vecron/executors';
-import { startTracing, vecronTracer, withTraceCarrier, type TracingHandle } from '@vecron/telemetry';
+import { InMemorySpanExporter, SimpleSpanProcessor, startTracing, vecronTracer, withTraceCarrier, type TracingHandle } from '@vecron/telemetry';
 import { createObservedSystem, type ObservedSystem, type ObservedWorker } from './observed-runner.fixture';
 
 class ScriptConfig {

@@ -117,7 +117,7 @@ export async function createObservedSystem(database: string, executors: AnyStepE
 
   const addJob = async (definition: Record<string, unknown>): Promise<string> => {
     const jobId = randomUUID();
-    const def = { schedule: null, triggers: { scheduled: false, manual: true }, timeout_seconds: 60, max_retries: 2, allow_concurrent: true, enabled: true, ...definition };
+    const def: Record<string, unknown> = { schedule: null, triggers: { scheduled: false, manual: true }, timeout_seconds: 60, max_retries: 2, allow_concurrent: true, enabled: true, ...definition };
     await jobs.insert(jobId, {
       name: String(def.name), description: null, enabled: true, definition_path: `jobs/${jobId}/definition.json`, schedule: null, schedule_type: null,
       timezone: null, scheduled_trigger: false, manual_trigger: true, webhook_enabled: false, allow_concurrent: true, next_run_at: null,

@@ -12,3 +12,5 @@ export { ApiMetrics } from './api.metrics';
 export type { QueueCounts } from './api.metrics';
 export { startMetricsServer } from './metrics.server';
 export type { HealthAnswer, MetricsServer, MetricsServerOptions } from './metrics.server';
+// For tests: an exporter keeping spans in memory, and the processor that hands each span to it.
+export { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
