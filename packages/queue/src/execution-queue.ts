@@ -12,6 +12,19 @@ export interface ExecutionJobData {
    * request span), when tracing is on: the worker's execution span is its child.
    */
   trace?: Record<string, string>;
+  /**
+   * A resume: the execution is `running` and waits (`next_attempt_at` set); the worker takes it
+   * with a conditional resume claim and continues at its `resume_step` from the saved context.
+   */
+  resume?: boolean;
+}
+
+/**
+ * The Bull jobId of a resume: one per scheduled wait (its `next_attempt_at`), so that re-adding
+ * the same resume (a recovery sweep) is a no-op and a later wait gets a job of its own.
+ */
+export function resumeJobId(executionId: string, nextAttemptAt: Date): string {
+  return `${executionId}:resume:${nextAttemptAt.getTime()}`;
 }
 
 /** Bull options shared by every producer and consumer of the executions queue. */

@@ -20,6 +20,12 @@ export interface ExecutionEndEvent {
   log: Logger;
 }
 
+/** An execution left this worker waiting for a retry (resumed later, possibly elsewhere). */
+export interface ExecutionWaitEvent {
+  execution: ExecutionRecord;
+  log: Logger;
+}
+
 /**
  * What the runner tells observability (metrics, traces, log capture, alerts) about an execution.
  * Calls are synchronous and never throw: anything slow (writing logs, deciding and sending alerts)
@@ -29,6 +35,8 @@ export interface ExecutionEndEvent {
 export interface ExecutionObserver {
   executionStarted(event: ExecutionStartEvent): void;
   executionFinished(event: ExecutionEndEvent): void;
+  /** The run paused for a delayed retry: its span and captured lines so far are closed; no outcome yet. */
+  executionWaiting(event: ExecutionWaitEvent): void;
   /** Resolves when everything observed so far is stored (logs written, alerts decided and sent). */
   flush(): Promise<void>;
 }
@@ -37,6 +45,7 @@ export interface ExecutionObserver {
 export const NO_EXECUTION_OBSERVER: ExecutionObserver = {
   executionStarted: () => undefined,
   executionFinished: () => undefined,
+  executionWaiting: () => undefined,
   flush: async () => undefined,
 };
 

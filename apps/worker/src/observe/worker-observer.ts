@@ -7,7 +7,7 @@ import type { StepRunContext } from '@vecron/executors';
 import { vecronTracer, type WorkerMetrics } from '@vecron/telemetry';
 import type { AlertService } from '../alerts/alert.service';
 import type { ExecutionLogWriter } from './execution-log.writer';
-import type { ExecutionEndEvent, ExecutionObserver, ExecutionStartEvent } from './execution-observer';
+import type { ExecutionEndEvent, ExecutionObserver, ExecutionStartEvent, ExecutionWaitEvent } from './execution-observer';
 import { startCapture, stopCapture, type LogCapture } from './log-capture';
 
 interface ActiveExecution {
@@ -168,6 +168,22 @@ export class WorkerObserver implements ExecutionObserver {
       });
     } catch (err) {
       this.options.logger.warn({ execution_id: execution.id, err: (err as Error).message }, 'execution end could not be observed');
+    }
+  }
+
+  executionWaiting({ execution, log }: ExecutionWaitEvent): void {
+    try {
+      const a = this.active.get(execution.id);
+      this.active.delete(execution.id);
+      if (a) {
+        a.span.setAttribute('status', 'waiting');
+        a.span.end();
+      }
+      // The lines so far are written now; the resumed run's lines are appended to them.
+      const capture = stopCapture(log);
+      if (capture) this.sinks.logs?.add({ execution_id: execution.id, job_id: execution.job_id, lines: capture.lines, dropped: capture.dropped });
+    } catch (err) {
+      this.options.logger.warn({ execution_id: execution.id, err: (err as Error).message }, 'execution wait could not be observed');
     }
   }
 
