@@ -218,7 +218,7 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
       expect(served.length).toBeGreaterThan(20);
       expect(served.filter((r) => !table.has(r))).toEqual([]);
       expect(routes.filter((r) => !r.isPublic && r.permissions === undefined).map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`)).toEqual([]);
-      expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health', 'POST /api/auth/login', 'POST /webhooks/:key']);
+      expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health', 'GET /metrics', 'POST /api/auth/login', 'POST /webhooks/:key']);
     });
 
     it('each route as anonymous, Regular User and Admin: 401 / 403 "missing permission X" / allowed', async () => {

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { Database, ExecutionLogsRepository, ExecutionsRepository } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
 import { InMemorySpanExporter, SimpleSpanProcessor, startTracing, type TracingHandle } from '@vecron/telemetry';
-import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
+import { api, freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
 
 describe('api observability: /metrics, execution logs, request spans carried into the queue', () => {
@@ -14,6 +14,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
   let db: Database;
   let tracing: TracingHandle;
   const exporter = new InMemorySpanExporter();
+  /** Anonymous. */
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
@@ -33,7 +34,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
   });
 
   async function createJob(): Promise<string> {
-    const res = await http().post('/api/jobs').send(cronJob(uniqueName('observe'), { allow_concurrent: true })).expect(201);
+    const res = await api(app).post('/api/jobs').send(cronJob(uniqueName('observe'), { allow_concurrent: true })).expect(201);
     return res.body.id as string;
   }
 
@@ -42,7 +43,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
     exporter.reset();
     const clientTrace = '0af7651916cd43dd8448eb211c80319c';
     const clientSpan = 'b7ad6b7169203331';
-    const res = await http().post(`/api/jobs/${jobId}/trigger`).set('traceparent', `00-${clientTrace}-${clientSpan}-01`).send({}).expect(202);
+    const res = await api(app).post(`/api/jobs/${jobId}/trigger`).set('traceparent', `00-${clientTrace}-${clientSpan}-01`).send({}).expect(202);
     const executionId = res.body.execution_id as string;
     const span = exporter.getFinishedSpans().find((s) => s.name === 'POST /api/jobs/:id/trigger');
     expect(span).toBeDefined();
@@ -56,7 +57,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
 
   it('a webhook trigger carries its span into the Bull job too; webhook answers are counted by status', async () => {
     const secret = 'observe-webhook-secret-1';
-    const res = await http().post('/api/jobs').send(cronJob(uniqueName('hook'), { allow_concurrent: true, triggers: { scheduled: false, manual: true, webhook: { enabled: true, secret_key: secret } } })).expect(201);
+    const res = await api(app).post('/api/jobs').send(cronJob(uniqueName('hook'), { allow_concurrent: true, triggers: { scheduled: false, manual: true, webhook: { enabled: true, secret_key: secret } } })).expect(201);
     const path = new URL(res.body.webhook.url as string, 'http://x').pathname;
     exporter.reset();
     const body = '{"order":1}';
@@ -74,7 +75,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
     expect(metrics).toMatch(/^vecron_api_triggers_total\{trigger_source="webhook"\} 1$/m);
   });
 
-  it('GET /metrics: Prometheus text with the queue by state, triggers and process metrics', async () => {
+  it('GET /metrics: open (no token), Prometheus text with the queue by state, triggers and process metrics', async () => {
     const res = await http().get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/^job_queue_size\{state="delayed"\} \d+$/m);
@@ -84,12 +85,13 @@ describe('api observability: /metrics, execution logs, request spans carried int
   });
 
   it('GET /api/executions/:id/logs: 404 unknown or not a uuid, empty while running, the lines once written', async () => {
-    await http().get('/api/executions/00000000-0000-4000-8000-000000000000/logs').expect(404);
-    await http().get('/api/executions/nope/logs').expect(404);
+    await api(app).get('/api/executions/00000000-0000-4000-8000-000000000000/logs').expect(404);
+    await api(app).get('/api/executions/nope/logs').expect(404);
     const jobId = await createJob();
-    const { body } = await http().post(`/api/jobs/${jobId}/trigger`).send({}).expect(202);
+    const { body } = await api(app).post(`/api/jobs/${jobId}/trigger`).send({}).expect(202);
     const id = body.execution_id as string;
-    const pending = await http().get(`/api/executions/${id}/logs`).expect(200);
+    await http().get(`/api/executions/${id}/logs`).expect(401);
+    const pending = await api(app).get(`/api/executions/${id}/logs`).expect(200);
     expect(pending.body).toEqual({ execution_id: id, status: 'pending', complete: false, items: [], total: 0, dropped_lines: 0 });
 
     const lines = [
@@ -99,7 +101,7 @@ describe('api observability: /metrics, execution logs, request spans carried int
     ];
     await new ExecutionsRepository(db).finish(id, 'success', null);
     await new ExecutionLogsRepository(db).insertMany([{ execution_id: id, job_id: jobId, lines, dropped: 2 }]);
-    const done = await http().get(`/api/executions/${id}/logs`).expect(200);
+    const done = await api(app).get(`/api/executions/${id}/logs`).expect(200);
     expect(done.body).toEqual({ execution_id: id, status: 'success', complete: true, items: lines, total: 3, dropped_lines: 2 });
   });
 

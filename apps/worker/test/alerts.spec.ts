@@ -101,7 +101,7 @@ describe('failure alerts (real PostgreSQL, local HTTP receiver and SMTP server)'
     });
   });
   afterAll(async () => {
-    await system?.db.close();
+    await system?.close();
     await new Promise((r) => http.close(r));
     await new Promise<void>((r) => smtp.close(() => r()));
   });

@@ -46,7 +46,7 @@ describe('worker observability (real PostgreSQL): metrics, traces, execution log
     worker = system.addWorker();
   });
   afterAll(async () => {
-    await system?.db.close();
+    await system?.close();
     await new Promise((r) => server.close(r));
     await tracing?.shutdown();
   });

@@ -1,3 +1,5 @@
+import Bull from 'bull';
+import pino from 'pino';
 import { Writable } from 'stream';
 import type { Logger } from 'pino';
 import { createLogger, loadConfig } from '@vecron/config';
@@ -14,6 +16,7 @@ import {
   recreateDatabase,
 } from '@vecron/db';
 import { ExecutorRegistry, type AnyStepExecutor } from '@vecron/executors';
+import { EXECUTIONS_QUEUE, ExecutionDispatcher, executionQueueOptions, type ExecutionJobData } from '@vecron/queue';
 import { executionContextKey, InMemoryObjectStorage, jobDefinitionVersionKey } from '@vecron/storage';
 import { createMetricsRegistry, WorkerMetrics, type Registry } from '@vecron/telemetry';
 import { randomUUID } from 'crypto';
@@ -52,6 +55,8 @@ export interface ObservedSystem {
   addJob(definition: Record<string, unknown>): Promise<string>;
   /** A pending manual execution of the job. */
   addExecution(jobId: string, extra?: { scheduledFor?: Date; triggerSource?: 'manual' | 'scheduled' }): Promise<string>;
+  /** Closes the pool and the queue. */
+  close(): Promise<void>;
 }
 
 function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
@@ -73,6 +78,10 @@ export async function createObservedSystem(database: string, executors: AnyStepE
   const executions = new ExecutionsRepository(db);
   const storage = new InMemoryObjectStorage();
   const logs = new ExecutionLogsRepository(db);
+  const redisUrl = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:26379/1';
+  // A queue of its own that no processor reads (resumes would land here).
+  const queue = new Bull<ExecutionJobData>(EXECUTIONS_QUEUE, executionQueueOptions(redisUrl, `${database}-${process.pid}-${Date.now()}`));
+  const dispatcher = new ExecutionDispatcher({ executions, db, queue, logger: pino({ level: 'silent' }) });
   let workers = 0;
 
   const addWorker = (env: Record<string, string> = {}): ObservedWorker => {
@@ -101,15 +110,15 @@ export async function createObservedSystem(database: string, executors: AnyStepE
     );
     observer.connect({ logs: new ExecutionLogWriter(logs, root), alerts });
     const variables = new VariablesRepository(db, new SecretCipher([], null));
-    const retry = { baseBackoffMs: config.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: config.WORKER_RETRY_MAX_BACKOFF_MS };
     const runner = new ExecutionRunner(
       config,
       executions,
       jobs,
       new ExecutionClaimService(executions, jobs, variables, loggers.root),
       new DefinitionCache(storage),
-      new StepLoop(new ExecutorRegistry(observeExecutors(executors, observer)), storage, new ContextStore({ storage }), executions, retry),
+      new StepLoop(new ExecutorRegistry(observeExecutors(executors, observer)), storage, new ContextStore({ storage }), executions, () => 0.5),
       loggers,
+      dispatcher,
       observer,
     );
     return { runner, observer, alerts, registry, lines: out.lines };
@@ -136,5 +145,10 @@ export async function createObservedSystem(database: string, executors: AnyStepE
     return id;
   };
 
-  return { db, jobs, executions, storage, logs, addWorker, addJob, addExecution };
+  const close = async (): Promise<void> => {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await db.close();
+  };
+  return { db, jobs, executions, storage, logs, addWorker, addJob, addExecution, close };
 }
