@@ -82,7 +82,8 @@ export class WorkerObserver implements ExecutionObserver {
       const capture = this.options.maxLogLines > 0 ? startCapture(log, this.options.maxLogLines) : undefined;
       const due = execution.scheduled_for ?? execution.created_at;
       this.jobNames.set(execution.job_id, definition.name);
-      this.active.set(execution.id, { execution, definition, span, capture, due, firstStepSeen: false });
+      // A resumed run (a step already recorded on the row) is not fired again: no second fire-lag observation.
+      this.active.set(execution.id, { execution, definition, span, capture, due, firstStepSeen: execution.current_step !== null });
       log.info(
         {
           status: 'running',
