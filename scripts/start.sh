@@ -30,6 +30,8 @@ if [ -z "${VARIABLES_ENCRYPTION_KEYS:-}" ]; then
   VARIABLES_ENCRYPTION_KEYS="$(cat .data/variables.key)"
   export VARIABLES_ENCRYPTION_KEYS
 fi
+# One api, scheduler and worker here: their metrics listeners get fixed local ports (.env wins).
+export SCHEDULER_METRICS_PORT="${SCHEDULER_METRICS_PORT:-9464}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9465}"
 echo "[start] applying migrations"
 node apps/api/dist/cli.js migrate
 
@@ -60,5 +62,6 @@ for name in scheduler worker; do
 done
 echo
 echo "vecron is running: http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs, health: http://$HOST:$PORT/health)"
+echo "metrics: http://$HOST:$PORT/metrics (api), http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics (scheduler), http://127.0.0.1:$WORKER_METRICS_PORT/metrics (worker)"
 echo "stop it with: bash scripts/stop.sh   (add --services to stop PostgreSQL, Redis and S3 too)"
 echo "CLI: pnpm exec vecron --help   (or: export PATH=\"$ROOT/node_modules/.bin:\$PATH\"; vecron login -u <user>)"

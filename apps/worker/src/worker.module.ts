@@ -21,6 +21,7 @@ import { StoreOutageGuard, type StoreOutageSettings } from './executions/store-o
 export function storeOutageSettings(cfg: WorkerEnv): StoreOutageSettings {
   return { baseDelayMs: cfg.WORKER_STORE_RETRY_BASE_MS, maxDelayMs: cfg.WORKER_STORE_RETRY_MAX_DELAY_MS, maxWaitMs: cfg.WORKER_STORE_RETRY_MAX_WAIT_MS };
 }
+import { createWorkerObservability } from './observe/worker-observability';
 
 /** The worker's root logger: the shared setup, with the secret-masking hook. */
 export function createWorkerLogger(config: WorkerEnv): Logger {
@@ -37,6 +38,8 @@ export class WorkerModule {
       providers: [{ provide: WORKER_CONFIG, useValue: config }],
       exports: [WORKER_CONFIG],
     };
+    // Metrics, traces, log capture and alerts (src/observe): the executors are wrapped to observe each step.
+    const observability = createWorkerObservability(config, logger);
     return {
       module: WorkerModule,
       imports: [
@@ -56,10 +59,10 @@ export class WorkerModule {
           useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
         ExecutorsModule.forRoot({
-          executors: createBuiltInExecutors({
+          executors: observability.observeExecutors(createBuiltInExecutors({
             database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
             sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS },
-          }),
+          })),
         }),
       ],
       providers: [
@@ -82,6 +85,7 @@ export class WorkerModule {
         ExecutionRunner,
         ExecutionProcessor,
         ExecutionStopListener,
+        ...observability.providers,
       ],
       exports: [ExecutionRunner],
     };

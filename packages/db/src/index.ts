@@ -17,3 +17,7 @@ export type { WebhookRecord, WebhookSettings, WebhookTarget, WebhookListItem } f
 export { SensitiveKeysCheck } from './variables/sensitive-keys.check';
 export { recreateDatabase } from './admin';
 export { isDatabaseUnavailable } from './database-errors';
+export { ExecutionLogsRepository } from './observability/execution-logs.repository';
+export type { ExecutionLogBatch, ExecutionLogLine, StoredExecutionLog } from './observability/execution-logs.repository';
+export { AlertStateRepository } from './observability/alert-state.repository';
+export type { AlertDecision, AlertDecisionKind, AlertOutcome } from './observability/alert-state.repository';

@@ -1,8 +1,8 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { BaseEnv } from '@vecron/config';
+import { SchedulerObservabilityEnv } from './observability.env';
 
 /** Environment of a scheduler process (see .env.example). */
-export class SchedulerEnv extends BaseEnv {
+export class SchedulerEnv extends SchedulerObservabilityEnv {
   /** How often the leader looks for due fires. Changes to jobs take effect within one tick. */
   @IsInt() @Min(50) @Max(10_000)
   SCHEDULER_TICK_MS: number = 250;

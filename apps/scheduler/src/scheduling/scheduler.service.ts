@@ -1,12 +1,13 @@
 import { hostname } from 'os';
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Database, ExecutionsRepository, JobsRepository, type JobRecord, type ScheduleSkip } from '@vecron/db';
 import { EXECUTIONS_QUEUE, ExecutionDispatcher, RecoveryCounters, type ExecutionJobData } from '@vecron/queue';
+import { SchedulerMetrics } from '@vecron/telemetry';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from '../config/scheduler.env';
 import { ExecutionReconciler } from './execution-reconciler';
 import { planDueJob, type FirePlan } from './fire-planner';
@@ -48,6 +49,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     private readonly dispatcher: ExecutionDispatcher,
     @InjectPinoLogger(SchedulerService.name) logger: PinoLogger,
     @InjectQueue(EXECUTIONS_QUEUE) queue: Queue<ExecutionJobData>,
+    @Optional() private readonly metrics?: SchedulerMetrics,
   ) {
     this.id = config.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
     this.logger = logger.logger.child({ scheduler_id: this.id });
@@ -84,8 +86,15 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = performance.now();
       this.tickInFlight = this.tick()
-        .catch((err: unknown) => this.logger.error({ err }, 'tick failed'))
+        .then(
+          (result) => this.metrics?.tick((performance.now() - started) / 1000, result),
+          (err: unknown) => {
+            this.metrics?.tick((performance.now() - started) / 1000, null);
+            this.logger.error({ err }, 'tick failed');
+          },
+        )
         .finally(() => {
           this.tickInFlight = null;
           this.schedule(this.config.SCHEDULER_TICK_MS);

@@ -1,8 +1,8 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { BaseEnv } from '@vecron/config';
+import { WorkerObservabilityEnv } from './observability.env';
 
 /** Environment of a worker process (see .env.example). */
-export class WorkerEnv extends BaseEnv {
+export class WorkerEnv extends WorkerObservabilityEnv {
   /** Executions run at the same time by this process. */
   @IsInt() @Min(1) @Max(1000)
   WORKER_CONCURRENCY: number = 10;

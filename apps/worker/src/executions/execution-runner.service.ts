@@ -1,5 +1,5 @@
 import { hostname } from 'os';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SECRET_MASK } from '@vecron/context';
 import {
@@ -23,6 +23,7 @@ import { ExecutionClaimService } from './execution-claim.service';
 import { SecretMaskingLogger } from './secret-masking.logger';
 import { StepLoop, type StepLoopStart } from './step-loop.service';
 import { StoreOutageGuard } from './store-outage.guard';
+import { EXECUTION_OBSERVER, NO_EXECUTION_OBSERVER, type ExecutionObserver } from '../observe/execution-observer';
 
 interface RunState {
   controller: AbortController;
@@ -52,6 +53,7 @@ export class ExecutionRunner {
     private readonly loggers: SecretMaskingLogger,
     private readonly dispatcher: ExecutionDispatcher,
     private readonly outage: StoreOutageGuard,
+    @Optional() @Inject(EXECUTION_OBSERVER) private readonly observer: ExecutionObserver = NO_EXECUTION_OBSERVER,
   ) {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
@@ -80,6 +82,8 @@ export class ExecutionRunner {
   /** Resolves when no execution is in flight. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    // Their captured logs written, their alerts decided and sent.
+    await this.observer.flush();
   }
 
   /** Aborts every in-flight execution (shutdown after the grace period). */
@@ -162,6 +166,7 @@ export class ExecutionRunner {
       storedVariables[name] = sensitive ? SECRET_MASK : value;
     }
     const log = this.loggers.forExecution(bindings, secrets);
+    this.observer.executionStarted({ execution, definition, log });
 
     // The timeout counts from the first claim: a resumed run gets what is left.
     const deadline = (execution.started_at?.getTime() ?? Date.now()) + definition.timeout_seconds * 1000;
@@ -195,6 +200,7 @@ export class ExecutionRunner {
       });
       if (waiting) {
         log.info({ step_id: result.wait.stepId, next_attempt: result.wait.attempt, next_attempt_at: waiting.next_attempt_at }, 'execution waiting for a retry');
+        this.observer.executionWaiting({ execution, log });
         return 'running';
       }
       // Not left waiting: a stop was asked for meanwhile.
@@ -219,7 +225,9 @@ export class ExecutionRunner {
   ): Promise<ExecutionStatus> {
     // Waits through a PostgreSQL restart: the outcome is recorded once the database is back.
     const row = await this.outage.run('record the end of the execution', () => this.executions.finish(execution.id, status, error, undefined, undefined, { attempts }), log);
-    log.info({ status, duration_ms: row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null }, 'execution finished');
+    const durationMs = row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null;
+    log.info({ status, duration_ms: durationMs }, 'execution finished');
+    this.observer.executionFinished({ execution: row ?? execution, status: row?.status ?? status, error, durationMs, log });
     return row?.status ?? status;
   }
 }

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { StepAbortedError, StepError, StepTimeoutError, wrapStepError } from '../errors';
 import type { StepExecutor, StepRunContext } from '../step-executor';
@@ -107,6 +108,8 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
   private prepare(config: HttpStepConfig): PreparedRequest {
     const headers = new Headers(config.headers ?? {});
     if (!headers.has('user-agent')) headers.set('user-agent', this.userAgent);
+    // The step's trace context (W3C traceparent/tracestate) unless the config sets its own; nothing when tracing is off.
+    if (!headers.has('traceparent')) propagation.inject(context.active(), headers, { set: (h, k, v) => h.set(k, v) });
     let body: string | undefined;
     if (config.body !== undefined && config.body !== null) {
       if (typeof config.body === 'string') {
