@@ -6,7 +6,7 @@
  *   node bench/dist/file-processing.js            (after `pnpm --filter @vecron/bench build`)
  *
  * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
- *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)
+ *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)  BENCH_FILE_JOB=bench-file (object folder)
  *      BENCH_FILE_PROFILE=DIR (a V8 CPU profile of each child, for `node bench/dist/cpu-profile-top.js`)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
@@ -25,7 +25,8 @@ import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type F
 import { MinioObjectStorage } from '@vecron/storage';
 import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
 
-const JOB = 'bench-file';
+/** BENCH_FILE_JOB: the job folder of the run's objects (two runs at once need two folders). */
+const JOB = process.env.BENCH_FILE_JOB ?? 'bench-file';
 const EXEC = 'e1';
 const DIR = `jobs/${JOB}/executions/${EXEC}`;
 const MB = 1024 * 1024;
