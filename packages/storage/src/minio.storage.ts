@@ -320,11 +320,17 @@ export class MinioObjectStorage implements ObjectStorage {
         await waitForSlot();
         if (!failure) startPart(data);
       }
+      // Read the next part while the others upload, then wait for a slot: the body (an SFTP
+      // download, a file being written) keeps flowing instead of pausing at the stream's mark
+      // whenever every slot is busy. At most uploadConcurrency parts in flight + 1 read ahead.
       while (!failure) {
-        await waitForSlot();
-        if (failure) break;
         const next = await rest.next();
         if (next.done) break;
+        await waitForSlot();
+        if (failure) {
+          pool.give(next.value);
+          break;
+        }
         startPart(next.value);
       }
       await Promise.all(inFlight);
