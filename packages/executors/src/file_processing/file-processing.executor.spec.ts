@@ -323,7 +323,7 @@ describe('file_processing read with destination_path (single pass)', () => {
     await h.storage.put(`${DIR}/input/t.csv`, 'id,Số tiền,st,note\n1,"1,25",ok,a\n2,3,ok,\n');
     await exec(h, { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'x.xlsx', destination_format: 'excel', options: { transformations, output_sheet_name: 'Bảng', column_formats: { amount: '#,##0.00' } } });
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(await h.storage.get(`${DIR}/output/x.xlsx`));
+    await wb.xlsx.load((await h.storage.get(`${DIR}/output/x.xlsx`)) as unknown as ArrayBuffer);
     const ws = wb.getWorksheet('Bảng')!;
     expect(ws.getRow(1).values).toEqual([undefined, 'id', 'amount', 'note']);
     expect(ws.getRow(2).values).toEqual([undefined, 1, 1.25, 'a']);
