@@ -13,6 +13,9 @@ bash scripts/bootstrap.sh
 bash scripts/services.sh up --core
 echo "[start] building"
 pnpm exec turbo run build --output-logs=errors-only >/dev/null
+# The vecron CLI (apps/cli, built above) is the root's bin: `pnpm exec vecron`, or
+# node_modules/.bin on the PATH. pnpm links it at install; relink if the link went missing.
+if [ ! -x node_modules/.bin/vecron ]; then pnpm install --frozen-lockfile --offline >/dev/null; fi
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 # Apps follow the service ports of scripts/services.sh unless .env says otherwise.
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:${VECRON_PG_PORT:-25432}/vecron}"
@@ -63,3 +66,4 @@ done
 echo
 echo "vecron is running: http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs, health: http://$HOST:$PORT/health)"
 echo "stop it with: bash scripts/stop.sh   (add --services to stop PostgreSQL, Redis and S3 too)"
+echo "CLI: pnpm exec vecron --help   (or: export PATH=\"$ROOT/node_modules/.bin:\$PATH\"; vecron login -u <user>)"

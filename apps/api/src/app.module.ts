@@ -6,11 +6,17 @@ import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
 import { API_CONFIG, type ApiEnv } from './config/api.env';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PortingModule } from './porting/porting.module';
 import { RedisModule } from './redis/redis.module';
+import { SystemModule } from './system/system.module';
+import { UsersModule } from './users/users.module';
 import { VariablesModule } from './variables/variables.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -43,10 +49,16 @@ export class AppModule {
         }),
         RedisModule,
         HealthModule,
+        PortingModule,
         JobsModule,
         ExecutionsModule,
         VariablesModule,
         WebhooksModule,
+        AuditModule,
+        AuthModule,
+        UsersModule,
+        SystemModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, SensitiveKeysCheck],
     };

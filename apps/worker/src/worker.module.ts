@@ -68,12 +68,9 @@ export class WorkerModule {
         },
         {
           provide: StepLoop,
-          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, WORKER_CONFIG],
-          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, cfg: WorkerEnv) =>
-            new StepLoop(registry, storage, new ContextStore({ storage }), executions, {
-              baseBackoffMs: cfg.WORKER_RETRY_BASE_BACKOFF_MS,
-              maxBackoffMs: cfg.WORKER_RETRY_MAX_BACKOFF_MS,
-            }),
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository],
+          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository) =>
+            new StepLoop(registry, storage, new ContextStore({ storage }), executions),
         },
         ExecutionRunner,
         ExecutionProcessor,

@@ -21,6 +21,9 @@ export interface JobRecord {
   schedule_completed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Who created the job / last changed it (user id); null when made before users existed. */
+  created_by: string | null;
+  updated_by: string | null;
 }
 
 /** Metadata written on create and on every new version. */
@@ -57,7 +60,7 @@ export interface JobListFilter {
 
 const COLUMNS = `id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
   scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at, last_run_at, last_fire_time,
-  schedule_completed_at, created_at, updated_at`;
+  schedule_completed_at, created_at, updated_at, created_by, updated_by`;
 
 /** Reads and writes job metadata. Deleted jobs are kept (their executions stay) but never returned. */
 export class JobsRepository {
@@ -90,6 +93,21 @@ export class JobsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The names among `names` that a live job already has (case-insensitive). With `lock`, first
+   * takes a transaction-scoped advisory lock per name, so that two transactions creating a job of
+   * the same name check one after the other (the second sees the first's row once it commits).
+   */
+  async takenNames(names: readonly string[], q: Queryable = this.db, lock = false): Promise<Set<string>> {
+    const lower = [...new Set(names.map((n) => n.toLowerCase()))].sort();
+    if (lock) {
+      for (const name of lower) await q.query(`select pg_advisory_xact_lock(hashtext('vecron:job-name:' || $1))`, [name]);
+    }
+    const { rows } = await q.query<{ name: string }>(`select lower(name) as name from jobs where lower(name) = any($1::text[]) and deleted_at is null`, [lower]);
+    const taken = new Set(rows.map((r) => r.name));
+    return new Set(names.filter((n) => taken.has(n.toLowerCase())));
+  }
+
   async findById(id: string, q: Queryable = this.db): Promise<JobRecord | null> {
     const { rows } = await q.query<JobRecord>(`select ${COLUMNS} from jobs where id=$1 and deleted_at is null`, [id]);
     return rows[0] ?? null;
@@ -114,6 +132,14 @@ export class JobsRepository {
       params,
     );
     return { items: rows, total: Number(total.rows[0]!.n) };
+  }
+
+  /** Records who created (`created` true) or last changed a job. */
+  async setAuthor(id: string, userId: string, created: boolean, q: Queryable = this.db): Promise<void> {
+    await q.query(
+      created ? 'update jobs set created_by = $2, updated_by = $2 where id = $1' : 'update jobs set updated_by = $2 where id = $1',
+      [id, userId],
+    );
   }
 
   /** Sets enabled and the next run time. Returns null for an unknown job. */

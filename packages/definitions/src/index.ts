@@ -4,6 +4,16 @@
 export { assertValidJobDefinition, validateJobDefinition } from './job-definition.validator';
 export type { JobDefinitionValidationResult } from './job-definition.validator';
 export { formatIssues, JobDefinitionValidationError } from './validation-issue';
+export { readJobDefinition } from './job-definition.reader';
+export type { ReadJobDefinitionResult } from './job-definition.reader';
+export { convertLegacyDialect } from './legacy-dialect.converter';
+export type { DialectConversion } from './legacy-dialect.converter';
+
+// Import and export
+export { extractSecrets, fillSecretPlaceholders, findSecretPlaceholders, SECRET_PLACEHOLDER, secretPlaceholder } from './job-secrets';
+export type { SecretReference } from './job-secrets';
+export { isJobExport, JOB_EXPORT_FORMAT_VERSION, jobExportFileName } from './job-export.format';
+export type { ExportedVariable, JobExport } from './job-export.format';
 export type { ValidationIssue } from './validation-issue';
 export type { StepConfigClass, StepConfigProblem, StepTypeCatalog } from './step-type-catalog';
 
@@ -15,13 +25,19 @@ export type { JobDefinitionSchemas, JsonSchemaObject } from './job-definition.sc
 export {
   DEFAULT_JOB_TIMEOUT_SECONDS,
   DEFAULT_MAX_RETRIES,
+  DEFAULT_RETRY_DELAYS_SECONDS,
+  DEFAULT_RETRY_JITTER,
   JobDefinition,
   JobTriggers,
   MAX_BACKOFF_SECONDS,
   MAX_JOB_TIMEOUT_SECONDS,
   MAX_RETRIES_LIMIT,
+  MAX_RETRY_DELAYS,
+  RetrySchedule,
   MAX_STEPS,
   MAX_FORWARD_HEADERS,
+  MAX_NOTE_LENGTH,
+  MAX_NOTES,
   HTTP_HEADER_NAME,
   MIN_WEBHOOK_SECRET_LENGTH,
   STEP_ID_PATTERN,

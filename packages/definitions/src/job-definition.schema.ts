@@ -32,7 +32,7 @@ interface DiscriminatorOptions {
 }
 
 /** The class(es) a nested property holds, from its class-transformer @Type (discriminated or not). */
-function nestedTypes(target: AnyClass, property: string): { classes: AnyClass[]; discriminator?: DiscriminatorOptions } {
+export function nestedTypes(target: AnyClass, property: string): { classes: AnyClass[]; discriminator?: DiscriminatorOptions } {
   const meta = defaultMetadataStorage.findTypeMetadata(target, property);
   if (meta === undefined) return { classes: [] };
   const discriminator = meta.options?.discriminator as DiscriminatorOptions | undefined;

@@ -11,6 +11,7 @@ export {
   wrapStepError,
 } from './errors';
 export { holdsTemplate, validateStepConfig } from './validate-step-config';
+export { Secret } from './secret-field';
 export type { StepConfigMode, ValidateStepConfigOptions } from './validate-step-config';
 export { ExecutorRegistry } from './executor-registry';
 export type { AnyStepExecutor } from './executor-registry';
@@ -26,6 +27,7 @@ export {
   HttpOAuth2AuthConfig,
   HTTP_METHODS,
   HTTP_AUTH_TYPES,
+  SECRET_HEADER_NAMES,
 } from './http/http.config';
 export type { HttpMethod, HttpAuthType, HttpAuthConfig, JsonValue } from './http/http.config';
 export { HttpExecutor, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';

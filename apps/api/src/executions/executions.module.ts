@@ -4,5 +4,5 @@ import { ExecutionsController } from './executions.controller';
 import { ExecutionStopPublisher } from './execution-stop.publisher';
 import { ExecutionsService } from './executions.service';
 
-@Module({ imports: [JobsModule], controllers: [ExecutionsController], providers: [ExecutionsService, ExecutionStopPublisher] })
+@Module({ imports: [JobsModule], controllers: [ExecutionsController], providers: [ExecutionsService, ExecutionStopPublisher], exports: [ExecutionsService] })
 export class ExecutionsModule {}

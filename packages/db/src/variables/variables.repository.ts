@@ -35,6 +35,8 @@ export interface ResolvedVariables {
 export interface VariableListFilter {
   scope?: 'global' | 'job';
   jobId?: string;
+  /** Leave sensitive variables out (callers who may not see them). */
+  excludeSensitive?: boolean;
   page: number;
   pageSize: number;
 }
@@ -60,10 +62,11 @@ export class VariablesRepository {
     return { value: null, encrypted: ciphertext, keyId };
   }
 
-  async insert(id: string, input: VariableInput): Promise<VariableRecord> {
+  /** `q`: a transaction to insert in (a job import creates the job and its variables together). */
+  async insert(id: string, input: VariableInput, q: Queryable = this.db): Promise<VariableRecord> {
     const c = this.columns(input);
     try {
-      const { rows } = await this.db.query<VariableRecord>(
+      const { rows } = await q.query<VariableRecord>(
         `insert into variables (id, name, value, encrypted_value, key_id, is_sensitive, job_id) values ($1,$2,$3,$4,$5,$6,$7) returning ${COLUMNS}`,
         [id, input.name, c.value, c.encrypted, c.keyId, input.is_sensitive, input.job_id],
       );
@@ -114,6 +117,7 @@ export class VariablesRepository {
     const params: unknown[] = [];
     if (f.scope === 'global') where.push('job_id is null');
     if (f.scope === 'job') where.push('job_id is not null');
+    if (f.excludeSensitive) where.push('not is_sensitive');
     if (f.jobId) {
       params.push(f.jobId);
       where.push(`job_id = $${params.length}`);

@@ -19,6 +19,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { isRowSource } from '../rows/row-data';
+import { Secret } from '../secret-field';
 import type { JsonValue } from '../http/http.config';
 
 export const DATABASE_TYPES = ['postgresql', 'mysql', 'oracle'] as const;
@@ -156,7 +157,9 @@ export class DatabaseStepConfig {
   /**
    * `postgres://user:password@host:5432/db?sslmode=require`, `mysql://user:password@host:3306/db`,
    * `oracle://user:password@host:1521/service_name`. Credentials usually come from `${VARS}`.
+   * Secret (it holds credentials): a literal value is replaced by a placeholder in job exports.
    */
+  @Secret()
   @IsConnectionString()
   connection_string!: string;
 

@@ -16,6 +16,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { Secret } from '../secret-field';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -26,6 +27,8 @@ export type HttpAuthType = (typeof HTTP_AUTH_TYPES)[number];
 /** A JSON value (what a resolved template or a definition can hold). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** Header names whose values are credentials. */
+export const SECRET_HEADER_NAMES = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token)$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // CR, LF and NUL: header injection / request splitting.
 const BAD_HEADER_VALUE = /[\r\n\0]/;
@@ -153,6 +156,8 @@ export class HttpBasicAuthConfig {
   })
   username!: string;
 
+  /** Secret: replaced by a placeholder in job exports. */
+  @Secret()
   @IsString()
   password!: string;
 }
@@ -161,6 +166,8 @@ export class HttpBearerAuthConfig {
   @Equals('bearer')
   type!: 'bearer';
 
+  /** Secret: replaced by a placeholder in job exports. */
+  @Secret()
   @IsString()
   @IsNotEmpty()
   token!: string;
@@ -174,6 +181,8 @@ export class HttpOAuth2AuthConfig {
   @IsNotEmpty()
   client_id!: string;
 
+  /** Secret: replaced by a placeholder in job exports. */
+  @Secret()
   @IsString()
   @IsNotEmpty()
   client_secret!: string;
@@ -198,6 +207,8 @@ export class HttpStepConfig {
   @IsHttpUrl()
   url!: string;
 
+  /** Credential headers (Authorization, API keys, cookies) are secrets: replaced by placeholders in job exports. */
+  @Secret({ keys: SECRET_HEADER_NAMES })
   @IsOptional()
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.headers, { toClassOnly: true })
   @IsHeaderRecord()

@@ -16,6 +16,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { Secret } from '../secret-field';
 import { parseHostKeySpec } from './host-key.verifier';
 
 export const SFTP_OPERATIONS = ['download', 'upload'] as const;
@@ -68,6 +69,8 @@ export class SftpPasswordAuthConfig {
   @IsNotEmpty()
   username!: string;
 
+  /** Secret: replaced by a placeholder in job exports. */
+  @Secret()
   @IsString()
   password!: string;
 }
@@ -91,6 +94,7 @@ export class SftpKeyAuthConfig {
   })
   private_key_path?: string;
 
+  @Secret()
   @Rule('keyText', (v, args) => {
     if (!present(v)) return undefined;
     if (present((args.object as { private_key_path?: unknown }).private_key_path)) {
@@ -100,7 +104,8 @@ export class SftpKeyAuthConfig {
   })
   private_key?: string;
 
-  /** Passphrase of an encrypted private key. */
+  /** Passphrase of an encrypted private key. Secret, like `password` and `private_key`. */
+  @Secret()
   @IsOptional()
   @IsString()
   passphrase?: string;

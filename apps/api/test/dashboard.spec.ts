@@ -1,0 +1,209 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { Database } from '@vecron/db';
+import { randomUUID } from 'crypto';
+import { UsersRepository } from '../src/users/users.repository';
+import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
+import { routeTable } from './route-table';
+
+const JOBS = 10_000;
+
+/** Signs in through the login form (CSRF cookie + field) and returns the cookies to send. */
+async function signIn(app: NestExpressApplication, username = 'admin', password = 'admin123'): Promise<string[]> {
+  const first = await request(app.getHttpServer()).get('/').expect(200);
+  const csrfCookie = (first.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('vecron_csrf='))!.split(';')[0]!;
+  const csrf = csrfCookie.split('=')[1]!;
+  const res = await request(app.getHttpServer()).post('/login').set('Cookie', csrfCookie).type('form').send({ _csrf: csrf, username, password }).expect(303);
+  const session = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('vecron_session='))!.split(';')[0]!;
+  return [csrfCookie, session];
+}
+
+/**
+ * The dashboard's pages against the real api in-process (PostgreSQL, Redis, S3): 10,000 jobs
+ * listed, searched and filtered; CSRF; security headers; the SSE stream of execution changes.
+ */
+describe('dashboard pages (real PostgreSQL + S3)', () => {
+  let app: NestExpressApplication;
+  let db: Database;
+  let cookies: string[];
+  let csrf: string;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const config = testApiConfig({ DATABASE_URL: await freshTestDatabase('vecron_test_dashboard'), S3_BUCKET: 'vecron-test-dashboard' });
+    app = await startTestApi(config);
+    db = new Database({ connectionString: config.DATABASE_URL, poolSize: 2 });
+    // 10,000 jobs (every 7th disabled) with 5 executions each, one failed.
+    await db.query(
+      `insert into jobs (id, name, enabled, definition_path, current_version, schedule, schedule_type, timezone, next_run_at, created_at)
+       select gen_random_uuid(), 'bulk-' || lpad(g::text, 5, '0'), g % 7 <> 0, 'jobs/x/definition.json', 1,
+         '{"type":"cron","expression":"0 0 * * * ?","timezone":"Asia/Ho_Chi_Minh"}'::jsonb, 'cron', 'Asia/Ho_Chi_Minh',
+         now() + interval '1 hour', now() - (g || ' seconds')::interval
+       from generate_series(1, ${JOBS}) g`,
+    );
+    await db.query(
+      `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, definition_version, created_at, updated_at, started_at, completed_at)
+       select gen_random_uuid(), j.id, 'seed:' || j.id || ':' || g, case when g = 5 then 'failed' else 'success' end, 'scheduled', 1,
+         now() - (g || ' hours')::interval - (random() * interval '1 minute'), now() - interval '1 day',
+         now() - (g || ' hours')::interval, now() - (g || ' hours')::interval + interval '2 seconds'
+       from jobs j cross join generate_series(1, 5) g`,
+    );
+    await db.query('analyze');
+    cookies = await signIn(app);
+    csrf = cookies[0]!.split('=')[1]!;
+    await http().post('/api/users').set('Cookie', cookies).send({ username: 'viewer', password: 'viewer-password-1', roles: ['Regular User'] }).expect(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+  });
+
+  it('lists 10,000 jobs a page at a time with last run and 30-day success rate', async () => {
+    const res = await http().get('/jobs').set('Cookie', cookies).expect(200);
+    expect(res.text).toContain(`Page 1 of ${Math.ceil(JOBS / 25)} (10,000 in all)`);
+    expect(res.text.match(/data-job-id=/g)).toHaveLength(25);
+    // The newest job first; 4 of its 5 runs succeeded.
+    expect(res.text).toMatch(/data-job-name="bulk-00001"[\s\S]*?80%/);
+    const last = await http().get(`/jobs?page=${Math.ceil(JOBS / 25)}`).set('Cookie', cookies).expect(200);
+    expect(last.text).toContain('bulk-10000');
+  });
+
+  it('searches by name and filters by status (HTMX partial: the table only)', async () => {
+    const res = await http().get('/jobs?q=bulk-0999').set('Cookie', cookies).set('HX-Request', 'true').set('HX-Target', 'jobs-table').expect(200);
+    expect(res.text).not.toContain('<html');
+    expect(res.text.match(/data-job-id=/g)).toHaveLength(10);
+    const disabled = await http().get('/jobs?status=disabled').set('Cookie', cookies).expect(200);
+    expect(disabled.text).toContain(`(${Math.floor(JOBS / 7).toLocaleString('en-GB')} in all)`);
+    const escaped = await http().get('/jobs?q=%25_').set('Cookie', cookies).expect(200);
+    expect(escaped.text).toContain('(0 in all)');
+  });
+
+  it('lists executions of the last 30 days with filters', async () => {
+    const res = await http().get('/executions?status=failed').set('Cookie', cookies).expect(200);
+    expect(res.text).toContain('(10,000 in all)');
+    expect(res.text.match(/data-status="failed"/g)!.length).toBeGreaterThanOrEqual(30);
+    expect(res.text).not.toMatch(/<tr[^>]*data-status="success"/);
+    const all = await http().get('/executions').set('Cookie', cookies).expect(200);
+    expect(all.text).toContain('(10,000+ in all)');
+  });
+
+  it('answers pages with the CSP, frame and sniffing headers, and serves htmx itself', async () => {
+    const res = await http().get('/jobs').set('Cookie', cookies).expect(200);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // No inline script or style attribute in the page.
+    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.text).not.toMatch(/\sstyle=/);
+    const htmx = await http().get('/assets/htmx.min.js').expect(200);
+    expect(htmx.headers['content-type']).toContain('javascript');
+    expect(htmx.text).toContain('htmx');
+    await http().get('/assets/..%2Fpackage.json').expect(404);
+  });
+
+  it('refuses a form without the CSRF token', async () => {
+    const { rows } = await db.query<{ id: string }>(`select id from jobs where name = 'bulk-00002'`);
+    const id = rows[0]!.id;
+    const refused = await http().post(`/jobs/${id}/disable`).set('Cookie', cookies).type('form').send({}).expect(403);
+    expect(refused.text).toContain('The form expired');
+    await http().post(`/jobs/${id}/disable`).set('Cookie', cookies).type('form').send({ _csrf: 'x'.repeat(43) }).expect(403);
+    expect((await db.query(`select enabled from jobs where id = $1`, [id])).rows[0].enabled).toBe(true);
+  });
+
+  it('sends a signed-out visitor to the sign-in page, and Vietnamese from Accept-Language', async () => {
+    const res = await http().get('/executions').expect(303);
+    expect(res.headers['location']).toBe('/?next=%2Fexecutions');
+    const expired = await http().get('/jobs').set('Cookie', 'vecron_session=not-a-valid-token').expect(303);
+    expect(expired.headers['location']).toBe('/?expired=1&next=%2Fjobs');
+    const page = await http().get(expired.headers['location']!).expect(200);
+    expect(page.text).toContain('Your session has expired');
+    const vi = await http().get('/').set('Accept-Language', 'vi-VN,vi;q=0.9,en;q=0.5').expect(200);
+    expect(vi.text).toContain('<html lang="vi">');
+    expect(vi.text).toContain('Đăng nhập');
+  });
+
+  it('shows a Regular User what the role allows: view and trigger, no edit or delete, 403 on admin pages', async () => {
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    const res = await http().get('/jobs').set('Cookie', viewer).expect(200);
+    expect(res.text).toMatch(/data-testid="role-badge">User</);
+    expect(res.text).toContain('data-action="trigger"');
+    for (const hidden of ['data-action="edit"', 'data-action="delete"', 'data-action="disable"', 'href="/users"', 'href="/jobs/new"']) {
+      expect(res.text).not.toContain(hidden);
+    }
+    const users = await http().get('/users').set('Cookie', viewer).expect(403);
+    expect(users.text).toContain('data-error-code="403"');
+    await http().get('/jobs/new').set('Cookie', viewer).expect(403);
+    await http().get('/system').set('Cookie', viewer).expect(403);
+    const { rows } = await db.query<{ id: string }>(`select id from jobs where name = 'bulk-00003'`);
+    const viewerCsrf = viewer[0]!.split('=')[1]!;
+    await http().post(`/jobs/${rows[0]!.id}/delete`).set('Cookie', viewer).type('form').send({ _csrf: viewerCsrf }).expect(403);
+    // Executions: only the ones this user triggered (none yet).
+    const executions = await http().get('/executions').set('Cookie', viewer).expect(200);
+    expect(executions.text).toContain('(0 in all)');
+    // The admin sees the users page.
+    const admin = await http().get('/users').set('Cookie', cookies).expect(200);
+    expect(admin.text).toContain('data-user="viewer"');
+  });
+
+  it('route × role: every dashboard route as anonymous, Regular User and Admin', async () => {
+    const routes = routeTable(app).filter((r) => r.controller.startsWith('Dashboard'));
+    expect(routes.length).toBeGreaterThan(30);
+    expect(routes.filter((r) => !r.isPublic && r.permissions === undefined)).toEqual([]);
+    expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      ['GET /', 'GET /assets/:name', 'GET /lang/:code', 'POST /login', 'POST /logout'],
+    );
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    const viewerPermissions = new Set((await app.get(UsersRepository).findByUsername('viewer'))!.permissions);
+    const problems: string[] = [];
+    for (const r of routes) {
+      // The event stream never ends: its answers are checked in the SSE test.
+      if (r.path === '/events/executions') continue;
+      const path = r.path.replace(':id', randomUUID()).replace(':name', 'dashboard.css').replace(':code', 'vi').replace(':index', '0');
+      const call = (jar?: string[]) => {
+        const req = r.method === 'GET' ? http().get(path) : http().post(path).type('form').send(jar ? { _csrf: jar[0]!.split('=')[1] } : {});
+        return jar ? req.set('Cookie', jar) : req;
+      };
+      const anon = await call();
+      // Public pages answer; a public form posted without the CSRF cookie is refused (403); the rest send to sign-in.
+      const anonOk = r.isPublic ? (r.method === 'GET' ? anon.status < 400 : anon.status === 403) : anon.status === 303 && String(anon.headers['location']).startsWith('/?');
+      if (!anonOk) {
+        problems.push(`${r.method} ${r.path} anonymous → ${anon.status}`);
+      }
+      const missing = r.isPublic ? undefined : r.permissions!.find((p) => !viewerPermissions.has(p));
+      const reg = await call(viewer);
+      if (missing ? reg.status !== 403 : [401, 403].includes(reg.status) || reg.status >= 500) problems.push(`${r.method} ${r.path} regular → ${reg.status}`);
+      const adm = await call(cookies);
+      if ([401, 403].includes(adm.status) || adm.status >= 500) problems.push(`${r.method} ${r.path} admin → ${adm.status}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('streams execution changes as Server-Sent Events', async () => {
+    await new Promise<void>((resolve) => app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    const { port } = app.getHttpServer().address() as { port: number };
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/events/executions`, { headers: { cookie: cookies.join('; ') }, signal: abort.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const { rows } = await db.query<{ id: string }>(
+      `update job_executions set status = 'running', updated_at = now() + interval '1 second'
+       where id = (select id from job_executions where status = 'failed' limit 1) returning id`,
+    );
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(rows[0]!.id)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    abort.abort();
+    const event = text.split('\n\n').find((e) => e.includes(rows[0]!.id))!;
+    expect(event).toContain('event: execution');
+    const data = JSON.parse(event.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { status: string; row: string };
+    expect(data.status).toBe('running');
+    expect(data.row).toContain(`id="exec-${rows[0]!.id}"`);
+    expect(csrf).toHaveLength(43);
+  });
+});
