@@ -93,6 +93,7 @@ export type { FileProcessingExecutorOptions } from './file_processing/file-proce
 export type {
   FileProcessingOutput,
   FileReadOutput,
+  FileReadToFileOutput,
   FileReadAllSheetsOutput,
   FileRowsOutput,
   FileWriteOutput,
