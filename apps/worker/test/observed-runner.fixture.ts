@@ -28,6 +28,8 @@ import { ExecutionClaimService } from '../src/executions/execution-claim.service
 import { ExecutionRunner } from '../src/executions/execution-runner.service';
 import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
 import { StepLoop } from '../src/executions/step-loop.service';
+import { StoreOutageGuard } from '../src/executions/store-outage.guard';
+import { storeOutageSettings } from '../src/worker.module';
 import { ExecutionLogWriter } from '../src/observe/execution-log.writer';
 import { observeExecutors } from '../src/observe/observed-executors';
 import { globalAlertChannels } from '../src/observe/worker-observability';
@@ -110,15 +112,17 @@ export async function createObservedSystem(database: string, executors: AnyStepE
     );
     observer.connect({ logs: new ExecutionLogWriter(logs, root), alerts });
     const variables = new VariablesRepository(db, new SecretCipher([], null));
+    const outage = new StoreOutageGuard(storeOutageSettings(config));
     const runner = new ExecutionRunner(
       config,
       executions,
       jobs,
       new ExecutionClaimService(executions, jobs, variables, loggers.root),
       new DefinitionCache(storage),
-      new StepLoop(new ExecutorRegistry(observeExecutors(executors, observer)), storage, new ContextStore({ storage }), executions, () => 0.5),
+      new StepLoop(new ExecutorRegistry(observeExecutors(executors, observer)), storage, new ContextStore({ storage }), executions, () => 0.5, outage),
       loggers,
       dispatcher,
+      outage,
       observer,
     );
     return { runner, observer, alerts, registry, lines: out.lines };
