@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UuidPipe } from '../errors/uuid.pipe';
+import { ExecutionResponse } from './dto/execution.response';
+import { ReplayExecutionDto, ReplayExecutionResponse } from './dto/replay-execution.dto';
 import { StopExecutionResponse } from './dto/stop-execution.response';
 import { ListExecutionsQuery } from './dto/list-executions.query';
 import { TriggerJobDto } from './dto/trigger-job.dto';
@@ -29,6 +31,17 @@ export class ExecutionsController {
     return this.executions.stop(id);
   }
 
+  @Post('executions/:id/replay')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Replay a finished execution (e.g. a dead_letter) as a new execution linked by replay_of: from the failed step with the original context before it, or from the start. 404 unknown id; 409 not finished, no failed step, job disabled, or (allow_concurrent false) another run in progress',
+  })
+  @ApiAcceptedResponse({ type: ReplayExecutionResponse })
+  replay(@Param('id', UuidPipe) id: string, @Body() body: ReplayExecutionDto): Promise<ReplayExecutionResponse> {
+    return this.executions.replay(id, body?.from ?? 'failed_step');
+  }
+
   @Get('executions')
   @ApiOperation({ summary: 'List executions, newest first' })
   list(@Query() query: ListExecutionsQuery) {
@@ -36,7 +49,8 @@ export class ExecutionsController {
   }
 
   @Get('executions/:id')
-  @ApiOperation({ summary: 'One execution with its per-step summary' })
+  @ApiOperation({ summary: 'One execution with its per-step summary and every attempt of every step' })
+  @ApiOkResponse({ type: ExecutionResponse })
   get(@Param('id', UuidPipe) id: string) {
     return this.executions.get(id);
   }

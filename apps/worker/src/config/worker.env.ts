@@ -1,5 +1,6 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { BaseEnv } from '@vecron/config';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { BaseEnv, toBool } from '@vecron/config';
 
 /** Environment of a worker process (see .env.example). */
 export class WorkerEnv extends BaseEnv {
@@ -14,6 +15,14 @@ export class WorkerEnv extends BaseEnv {
   /** How often the worker tells the system database its running executions are alive. */
   @IsInt() @Min(1_000) @Max(600_000)
   WORKER_HEARTBEAT_MS: number = 10_000;
+
+  /** HTTP step: send `Idempotency-Key: {execution_id}:{step_id}` unless a step's `idempotency_key` says otherwise. */
+  @Transform(toBool) @IsBoolean()
+  HTTP_STEP_IDEMPOTENCY_KEY: boolean = true;
+
+  /** HTTP step: the idempotency key header's name unless a step's `idempotency_key_header` names one. */
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/, { message: 'must be an HTTP header name' })
+  HTTP_STEP_IDEMPOTENCY_HEADER: string = 'Idempotency-Key';
 
   /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
   @IsOptional() @IsString()
