@@ -39,6 +39,8 @@ export interface ExecutionRecord {
   cancel_requested_by: string | null;
   /** The user who asked, once the api has users. */
   cancel_requested_by_user_id: string | null;
+  /** The user who triggered it (manual trigger); null for scheduled, webhook and retry runs. */
+  triggered_by: string | null;
   /**
    * Set while a `running` execution waits for a retry (no worker holds it): when its delayed
    * resume is due. Null otherwise.
@@ -155,13 +157,15 @@ export interface ExecutionListFilter {
   triggerSource?: TriggerSource;
   from?: Date;
   to?: Date;
+  /** Only the executions this user triggered. */
+  triggeredBy?: string;
   page: number;
   pageSize: number;
 }
 
 const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
   context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at,
-  cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id, next_attempt_at, resume_step, replay_of`;
+  cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id, next_attempt_at, resume_step, replay_of, triggered_by`;
 const STOP_COLUMNS = 'id, cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id';
 type StopColumns = Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>;
 
@@ -490,6 +494,11 @@ export class ExecutionsRepository {
     return rows;
   }
 
+  /** Records who triggered an execution (the api, right after a manual trigger). */
+  async setTriggeredBy(id: string, userId: string): Promise<void> {
+    await this.db.query('update job_executions set triggered_by = $2 where id = $1', [id, userId]);
+  }
+
   async list(f: ExecutionListFilter): Promise<{ items: ExecutionRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -502,6 +511,7 @@ export class ExecutionsRepository {
     if (f.triggerSource) add('trigger_source = ?', f.triggerSource);
     if (f.from) add('created_at >= ?', f.from);
     if (f.to) add('created_at < ?', f.to);
+    if (f.triggeredBy) add('triggered_by = ?', f.triggeredBy);
     const cond = where.length ? `where ${where.join(' and ')}` : '';
     const total = await this.db.query<{ n: string }>(`select count(*) as n from job_executions ${cond}`, params);
     params.push(f.pageSize, (f.page - 1) * f.pageSize);

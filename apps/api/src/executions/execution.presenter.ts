@@ -47,6 +47,8 @@ export interface ExecutionView {
   resume_step: string | null;
   /** The execution this one replays. */
   replay_of: string | null;
+  /** The user who triggered it (manual runs and replays); null for scheduled, webhook and retry runs. */
+  triggered_by: string | null;
   created_at: string;
   steps?: StepSummary[];
   attempts?: AttemptView[];
@@ -91,6 +93,7 @@ export function presentExecution(e: ExecutionRecord, steps?: StepSummary[], atte
     next_attempt_at: iso(e.next_attempt_at),
     resume_step: e.resume_step,
     replay_of: e.replay_of,
+    triggered_by: e.triggered_by ?? null,
     created_at: e.created_at.toISOString(),
     ...(steps ? { steps } : {}),
     ...(attempts ? { attempts: attempts.map(presentAttempt) } : {}),

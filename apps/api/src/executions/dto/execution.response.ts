@@ -133,6 +133,9 @@ export class ExecutionResponse implements ExecutionView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'the execution this one replays' })
   replay_of!: string | null;
 
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'the user who triggered it (manual runs and replays)' })
+  triggered_by!: string | null;
+
   @ApiProperty()
   created_at!: string;
 
