@@ -60,6 +60,7 @@ export class WorkerModule {
         }),
         ExecutorsModule.forRoot({
           executors: observability.observeExecutors(createBuiltInExecutors({
+            http: { idempotencyKey: config.HTTP_STEP_IDEMPOTENCY_KEY, idempotencyKeyHeader: config.HTTP_STEP_IDEMPOTENCY_HEADER },
             database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
             sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS },
           })),

@@ -357,7 +357,7 @@ export class ExecutionsRepository {
   async listAttempts(executionId: string): Promise<AttemptRecord[]> {
     const { rows } = await this.db.query<AttemptRecord>(
       `select id::text, execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at,
-         next_attempt_at, worker_id from execution_attempts where execution_id=$1 order by id`,
+         next_attempt_at, worker_id from execution_attempts where execution_id=$1 order by execution_attempts.id`,
       [executionId],
     );
     return rows;

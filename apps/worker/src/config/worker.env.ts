@@ -1,4 +1,6 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { toBool } from '@vecron/config';
 import { WorkerObservabilityEnv } from './observability.env';
 
 /** Environment of a worker process (see .env.example). */
@@ -32,6 +34,14 @@ export class WorkerEnv extends WorkerObservabilityEnv {
    */
   @IsInt() @Min(0) @Max(86_400_000)
   WORKER_STORE_RETRY_MAX_WAIT_MS: number = 600_000;
+
+  /** HTTP step: send `Idempotency-Key: {execution_id}:{step_id}` unless a step's `idempotency_key` says otherwise. */
+  @Transform(toBool) @IsBoolean()
+  HTTP_STEP_IDEMPOTENCY_KEY: boolean = true;
+
+  /** HTTP step: the idempotency key header's name unless a step's `idempotency_key_header` names one. */
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/, { message: 'must be an HTTP header name' })
+  HTTP_STEP_IDEMPOTENCY_HEADER: string = 'Idempotency-Key';
 
   /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
   @IsOptional() @IsString()

@@ -193,6 +193,10 @@ export class ExecutionRunner {
     if ('wait' in result) {
       // Resumed at the deadline at the latest, where it ends `timeout`.
       const delayMs = Math.min(result.wait.delayMs, Math.max(0, deadline - Date.now()));
+      if (delayMs < result.wait.delayMs) {
+        const last = attempts[attempts.length - 1];
+        if (last) last.next_attempt_at = new Date(Date.now() + delayMs);
+      }
       const waiting = await this.dispatcher.scheduleResume(execution.id, result.wait.stepId, delayMs, {
         attempt: result.wait.attempt,
         expectWorkerId: this.workerId,
