@@ -21,6 +21,8 @@ export {
   MAX_JOB_TIMEOUT_SECONDS,
   MAX_RETRIES_LIMIT,
   MAX_STEPS,
+  MAX_CONCURRENT_LIMIT,
+  OVERLAP_POLICIES,
   MAX_FORWARD_HEADERS,
   HTTP_HEADER_NAME,
   MIN_WEBHOOK_SECRET_LENGTH,
@@ -30,7 +32,7 @@ export {
   WebhookRateLimit,
   WebhookTrigger,
 } from './job-definition.model';
-export type { StepConfigJson } from './job-definition.model';
+export type { OverlapPolicy, StepConfigJson } from './job-definition.model';
 export {
   CronSchedule,
   DEFAULT_MISFIRE_MAX_FIRES,
