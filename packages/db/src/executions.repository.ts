@@ -117,6 +117,9 @@ const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_me
 const STOP_COLUMNS = 'id, cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id';
 type StopColumns = Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>;
 
+/** Claim condition: the job has no max_concurrent limit (a primary-key probe of jobs). */
+const UNLIMITED_JOB = ` and not exists (select 1 from jobs j where j.id = job_executions.job_id and j.max_concurrent is not null)`;
+
 /** The unique partial index that keeps one exclusive run per job. */
 const EXCLUSIVE_RUN_INDEX = 'job_executions_one_exclusive_run_idx';
 const SERIALIZATION_FAILURE = '40001';
@@ -192,13 +195,16 @@ export class ExecutionsRepository {
    * A serialization failure (SQLSTATE 40001, possible when the server's default isolation is
    * above READ COMMITTED) also means another delivery got there first: null, not an error.
    * Throws ConcurrentRunError like `claim`.
+   *
+   * `unlimitedOnly` (default): a job with a `max_concurrent` limit is not claimed here (null is
+   * returned); `ExecutionWaitsRepository.claimLimited` claims it under the job's lock.
    */
-  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db): Promise<ClaimedExecution | null> {
+  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true): Promise<ClaimedExecution | null> {
     try {
       const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
         `with c as (
            update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
-           where id=$1 and status='pending' returning ${COLUMNS}
+           where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}
          )
          select c.*, coalesce((
            select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,

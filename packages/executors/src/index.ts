@@ -9,6 +9,8 @@ export {
   StepTimeoutError,
   UnknownStepTypeError,
   wrapStepError,
+  CircuitOpenError,
+  isTargetFailure,
 } from './errors';
 export { holdsTemplate, validateStepConfig } from './validate-step-config';
 export type { StepConfigMode, ValidateStepConfigOptions } from './validate-step-config';
@@ -28,7 +30,7 @@ export {
   HTTP_AUTH_TYPES,
 } from './http/http.config';
 export type { HttpMethod, HttpAuthType, HttpAuthConfig, JsonValue } from './http/http.config';
-export { HttpExecutor, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';
+export { HttpExecutor, DEFAULT_MAX_RESPONSE_BYTES, httpCircuitTarget } from './http/http.executor';
 export type { HttpExecutorOptions, HttpStepOutput } from './http/http.executor';
 export { HttpStatusError, HttpNetworkError, HttpResponseTooLargeError, OAuth2TokenError } from './http/http.errors';
 export { OAuth2TokenCache } from './http/oauth2-token-cache';

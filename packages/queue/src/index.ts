@@ -6,3 +6,7 @@ export { ExecutionQueueModule } from './execution-queue.module';
 export type { ExecutionQueueModuleOptions, ExecutionQueueModuleAsyncOptions } from './execution-queue.module';
 export { executionStopChannel, encodeExecutionStop, decodeExecutionStop } from './execution-stop.channel';
 export type { ExecutionStopMessage } from './execution-stop.channel';
+export { CircuitBreakers, DEFAULT_CIRCUIT_SETTINGS } from './circuit-breaker';
+export type { CircuitBreakersOptions, CircuitPermit, CircuitRedisClient, CircuitSnapshot } from './circuit-breaker';
+export { acquireCircuit, closedCircuit, recordCircuit } from './circuit-state';
+export type { AcquireDecision, CallOutcome, CircuitRecord, CircuitSettings, CircuitStateName, CircuitTransition } from './circuit-state';

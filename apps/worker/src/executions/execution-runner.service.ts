@@ -143,6 +143,7 @@ export class ExecutionRunner {
       clearTimeout(timer);
     }
     const final = await this.finish(execution, result.status, result.error, log);
+    await this.claims.afterFinish(execution, definition);
     if (definition.schedule?.type === 'fixed_delay' && definition.triggers.scheduled && execution.trigger_source === 'scheduled') {
       await this.jobs.setNextRunAfterRun(execution.job_id, nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() }));
     }

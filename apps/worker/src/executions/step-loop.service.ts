@@ -22,6 +22,7 @@ import { StepError, type ExecutorRegistry } from '@vecron/executors';
 import type { ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
 import { decideRetry, type RetrySettings } from './retry.policy';
+import type { StepCircuitGuard } from './step-circuit.guard';
 
 /** One execution's run through its steps. */
 export interface StepLoopInput {
@@ -71,6 +72,8 @@ export class StepLoop {
     private readonly contexts: ContextStore,
     private readonly executions: ExecutionsRepository,
     private readonly retry: RetrySettings,
+    /** Circuit breakers per target (none: steps always run). */
+    private readonly circuits?: StepCircuitGuard,
   ) {}
 
   async run(input: StepLoopInput): Promise<StepLoopResult> {
@@ -149,7 +152,7 @@ export class StepLoop {
     const stepLog = input.log.child({ step_id: step.id });
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.registry.run(step.type, config, {
+        const call = (): Promise<unknown> => this.registry.run(step.type, config, {
           jobId: execution.job_id,
           executionId: execution.id,
           stepId: step.id,
@@ -161,6 +164,7 @@ export class StepLoop {
           addFile: (file) => void files.push(file),
           resolveTemplate,
         });
+        return await (this.circuits ? this.circuits.run(step.type, config, stepLog, call) : call());
       } catch (err) {
         if (signal.aborted) throw err;
         const decision = decideRetry(step, definition, err, attempt, this.retry);
