@@ -11,6 +11,7 @@ import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { RedisModule } from './redis/redis.module';
+import { SystemModule } from './system/system.module';
 import { VariablesModule } from './variables/variables.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -47,6 +48,7 @@ export class AppModule {
         ExecutionsModule,
         VariablesModule,
         WebhooksModule,
+        SystemModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, SensitiveKeysCheck],
     };

@@ -77,7 +77,8 @@ export interface CircuitPermit {
   probe: boolean;
 }
 
-const MAX_CAS_TRIES = 10;
+/** Each round of a contended compare-and-set lets at least one writer through. */
+const MAX_CAS_TRIES = 50;
 
 /**
  * Circuit breakers shared by every worker through Redis, one per target (`host:port`,
@@ -133,9 +134,9 @@ export class CircuitBreakers {
     return {
       target,
       state: rec.state,
-      failure_count: rec.state === 'closed' ? rec.failures.filter((t) => t > now - this.settings.windowMs).length : 0,
+      failure_count: rec.state === 'closed' ? rec.failures.filter((t) => t > now - rec.window_ms).length : 0,
       opened_at: rec.opened_at === null ? null : new Date(rec.opened_at).toISOString(),
-      retry_at: rec.state === 'open' && rec.opened_at !== null ? new Date(rec.opened_at + this.settings.openMs).toISOString() : null,
+      retry_at: rec.state === 'open' && rec.open_until !== null ? new Date(rec.open_until).toISOString() : null,
       updated_at: new Date(rec.updated_at).toISOString(),
       transitions: history.map((h) => JSON.parse(h) as CircuitTransition),
     };
@@ -169,6 +170,7 @@ export class CircuitBreakers {
       }
       // Another worker changed the breaker between the read and the write: decide again.
       if (i + 1 >= MAX_CAS_TRIES) throw new Error(`circuit breaker for ${target}: too much contention`);
+      await new Promise((r) => setTimeout(r, Math.random() * 3));
     }
   }
 

@@ -57,7 +57,7 @@ describe('circuit breaker state machine (injected clock)', () => {
   it('half-open → closed when the probe succeeds', () => {
     const half = apply(failTimes(null, [0, 1, 2]), acquireCircuit(failTimes(null, [0, 1, 2]), 6_000, s))!;
     const step = recordCircuit(half, 'success', true, 6_100, s);
-    expect(step.next).toEqual(closedCircuit(6_100));
+    expect(step.next).toEqual(closedCircuit(6_100, s.windowMs));
     expect(step.transition).toMatchObject({ from: 'half_open', to: 'closed', reason: 'probe succeeded' });
   });
 

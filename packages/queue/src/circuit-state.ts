@@ -8,6 +8,10 @@ export interface CircuitRecord {
   failures: number[];
   /** When it last opened. */
   opened_at: number | null;
+  /** Open: when it lets a probe through. */
+  open_until: number | null;
+  /** The failure window of the workers that wrote it (for readers without the settings). */
+  window_ms: number;
   /** half_open: when the one probe in flight was let through (null: none in flight). */
   probe_started_at: number | null;
   /** Last change. */
@@ -52,8 +56,12 @@ export interface CircuitStep<D = undefined> {
 
 export type AcquireDecision = { allowed: true; probe: boolean } | { allowed: false; state: CircuitStateName; retry_at: number | null };
 
-export function closedCircuit(now: number): CircuitRecord {
-  return { state: 'closed', failures: [], opened_at: null, probe_started_at: null, updated_at: now };
+export function closedCircuit(now: number, windowMs = 60_000): CircuitRecord {
+  return { state: 'closed', failures: [], opened_at: null, open_until: null, window_ms: windowMs, probe_started_at: null, updated_at: now };
+}
+
+function openCircuit(now: number, s: CircuitSettings): CircuitRecord {
+  return { state: 'open', failures: [], opened_at: now, open_until: now + s.openMs, window_ms: s.windowMs, probe_started_at: null, updated_at: now };
 }
 
 function transition(from: CircuitStateName, to: CircuitStateName, now: number, reason: string): CircuitTransition {
@@ -96,25 +104,25 @@ export function recordCircuit(
   s: CircuitSettings,
   detail = '',
 ): CircuitStep {
-  const current = rec ?? closedCircuit(now);
+  const current = rec ?? closedCircuit(now, s.windowMs);
   const why = detail ? `: ${detail}` : '';
   if (current.state === 'closed') {
     if (outcome !== 'failure') return { next: null, decision: undefined };
     const failures = [...current.failures.filter((t) => t > now - s.windowMs), now];
-    if (failures.length < s.failureThreshold) return { next: { ...current, failures, updated_at: now }, decision: undefined };
+    if (failures.length < s.failureThreshold) return { next: { ...current, failures, window_ms: s.windowMs, updated_at: now }, decision: undefined };
     return {
-      next: { state: 'open', failures: [], opened_at: now, probe_started_at: null, updated_at: now },
+      next: openCircuit(now, s),
       transition: transition('closed', 'open', now, `${failures.length} failures within ${s.windowMs} ms${why}`),
       decision: undefined,
     };
   }
   if (current.state === 'half_open' && probe) {
     if (outcome === 'success') {
-      return { next: closedCircuit(now), transition: transition('half_open', 'closed', now, 'probe succeeded'), decision: undefined };
+      return { next: closedCircuit(now, s.windowMs), transition: transition('half_open', 'closed', now, 'probe succeeded'), decision: undefined };
     }
     if (outcome === 'failure') {
       return {
-        next: { state: 'open', failures: [], opened_at: now, probe_started_at: null, updated_at: now },
+        next: openCircuit(now, s),
         transition: transition('half_open', 'open', now, `probe failed${why}`),
         decision: undefined,
       };
