@@ -197,13 +197,15 @@ export class ExecutionsRepository {
    * Throws ConcurrentRunError like `claim`.
    *
    * `unlimitedOnly` (default): a job with a `max_concurrent` limit is not claimed here (null is
-   * returned); `ExecutionWaitsRepository.claimLimited` claims it under the job's lock.
+   * returned); `ExecutionWaitsRepository.claimLimited` claims it under the job's lock. started_at
+   * is the claim's own time (clock_timestamp), not its transaction's start, which may precede a
+   * wait for that lock.
    */
   async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true): Promise<ClaimedExecution | null> {
     try {
       const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
         `with c as (
-           update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
+           update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now()
            where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}
          )
          select c.*, coalesce((
