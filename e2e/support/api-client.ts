@@ -1,11 +1,44 @@
-/** Minimal JSON client of the REST API for system tests. */
+/** Who an ApiClient logs in as (default: the administrator a first start creates). */
+export interface ApiCredentials {
+  username: string;
+  password: string;
+}
+
+export const DEFAULT_ADMIN: ApiCredentials = { username: 'admin', password: 'admin123' };
+
+/**
+ * Minimal JSON client of the REST API for system tests. It logs in lazily, once per client
+ * (POST /api/auth/login), and sends `Authorization: Bearer <token>` on every call.
+ */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  private login: Promise<string> | null = null;
+
+  constructor(readonly baseUrl: string, readonly credentials: ApiCredentials = DEFAULT_ADMIN) {}
+
+  /** The access token of this client's user (logs in on first use). */
+  token(): Promise<string> {
+    this.login ??= (async () => {
+      const res = await fetch(`${this.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(this.credentials),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      if (res.status !== 200 || !body.access_token) throw new Error(`login as ${this.credentials.username} → ${res.status}: ${JSON.stringify(body)}`);
+      return body.access_token;
+    })().catch((err: unknown) => {
+      this.login = null;
+      throw err;
+    });
+    return this.login;
+  }
 
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import { ApiClient } from './api-client';
 import { AppProcess, freePort, startApp } from './processes';
 import { freshDatabase, REDIS_URL, S3_PORT, storageFor, waitFor } from './services';
@@ -36,7 +37,8 @@ export class TestSystem {
       LOG_LEVEL: 'info',
       SCHEDULER_TICK_MS: '100',
       SCHEDULER_MISFIRE_THRESHOLD_MS: '1500',
-      WORKER_RETRY_BASE_BACKOFF_MS: '100',
+      // One token secret for every api process of this system (a second api accepts the first's tokens).
+      JWT_SECRET: randomBytes(32).toString('hex'),
       ...this.options.env,
     };
     const port = await freePort();

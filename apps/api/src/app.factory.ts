@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ExecutorRegistry } from '@vecron/executors';
+import { json } from 'body-parser';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
 import { AppModule } from './app.module';
@@ -16,8 +18,14 @@ import { WEBHOOK_ROUTE_PREFIX, webhookBodyParser } from './webhooks/webhook-body
 export function configureApiApp(app: NestExpressApplication, config: ApiEnv, options: { logs?: boolean } = {}): INestApplication {
   if (options.logs !== false) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.use(helmet());
+  // CORS closed unless origins are listed (the dashboard is served from the api itself).
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  if (origins.length) app.enableCors({ origin: origins, credentials: true });
   // Webhooks get their raw bytes (the signature covers them) before the JSON parser runs.
   app.use(WEBHOOK_ROUTE_PREFIX, webhookBodyParser(config.WEBHOOK_BODY_LIMIT));
+  // Job definitions are capped (JOB_DEFINITION_BODY_LIMIT, 413 beyond) before the general parser.
+  app.use('/api/jobs', json({ limit: config.JOB_DEFINITION_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(
@@ -26,6 +34,7 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
       .setTitle('vecron API')
       .setDescription('Jobs, executions, variables and webhooks')
       .setVersion('0.1.0')
+      .addBearerAuth()
       // 3.1: its schemas are JSON Schema 2020-12, like the generated job-definition schema (if/then, const, type null).
       .setOpenAPIVersion('3.1.0')
       .build(),

@@ -6,12 +6,15 @@ import { DatabaseModule, SensitiveKeysCheck } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { StorageModule } from '@vecron/storage';
 import { API_CONFIG, type ApiEnv } from './config/api.env';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { ExecutionsModule } from './executions/executions.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { RedisModule } from './redis/redis.module';
 import { SystemModule } from './system/system.module';
+import { UsersModule } from './users/users.module';
 import { VariablesModule } from './variables/variables.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -48,6 +51,9 @@ export class AppModule {
         ExecutionsModule,
         VariablesModule,
         WebhooksModule,
+        AuditModule,
+        AuthModule,
+        UsersModule,
         SystemModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }, SensitiveKeysCheck],

@@ -1,10 +1,15 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import request from 'supertest';
 import { loadConfig } from '@vecron/config';
 import { Database, migrate, recreateDatabase } from '@vecron/db';
 import { AppModule } from '../src/app.module';
 import { configureApiApp } from '../src/app.factory';
 import { ApiEnv } from '../src/config/api.env';
+import { toAuthUser } from '../src/auth/auth.service';
+import { TokenService } from '../src/auth/token.service';
+import { UsersRepository } from '../src/users/users.repository';
 
 /** Config of the api under test: the local services, the test database and a test bucket. */
 export function testApiConfig(overrides: Record<string, string> = {}): ApiEnv {
@@ -45,10 +50,26 @@ export async function startTestApi(
   configureApiApp(app, config, { logs: false });
   try {
     await app.init();
+    if (config.AUTH_MODE === 'database') adminTokens.set(app, await tokenFor(app, 'admin'));
   } catch (err) {
     // A failed start must not leave pools and queues open.
     await app.close().catch(() => undefined);
     throw err;
   }
   return app;
+}
+
+const adminTokens = new WeakMap<INestApplication, string>();
+
+/** An access token of a database user of the app (issued directly, no login round trip). */
+export async function tokenFor(app: INestApplication, username: string): Promise<string> {
+  const user = await app.get(UsersRepository).findByUsername(username);
+  if (!user) throw new Error(`no user ${username}`);
+  return app.get(TokenService).issue(toAuthUser(user), user.token_version);
+}
+
+/** supertest against the app as the first start's administrator (Authorization: Bearer …). */
+export function api(app: INestApplication, token = adminTokens.get(app)) {
+  if (!token) throw new Error('no admin token for this app (started by startTestApi in database mode?)');
+  return request.agent(app.getHttpServer()).set('Authorization', `Bearer ${token}`);
 }

@@ -1,9 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { Database, JobsRepository } from '@vecron/db';
 import { ExecutorRegistry, StepConfigError, validateStepConfig } from '@vecron/executors';
 import { MinioObjectStorage, OBJECT_STORAGE, StorageUnavailableError, type ObjectStorage } from '@vecron/storage';
-import { startTestApi, testApiConfig } from './api-test-app';
+import { api, startTestApi, testApiConfig } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
 
 function storageFor(bucket: string): MinioObjectStorage {
@@ -17,7 +16,7 @@ describe('job API (real PostgreSQL + S3)', () => {
   let app: INestApplication;
   let storage: MinioObjectStorage;
   let db: Database;
-  const http = () => request(app.getHttpServer());
+  const http = () => api(app);
 
   beforeAll(async () => {
     app = await startTestApi();
@@ -231,15 +230,15 @@ describe('job API when a store fails', () => {
     );
     try {
       const name = uniqueName('s3fail');
-      const res = await request(app.getHttpServer()).post('/api/jobs').send(cronJob(name)).expect(503);
+      const res = await api(app).post('/api/jobs').send(cronJob(name)).expect(503);
       expect(res.body.message).toContain('object storage');
-      const list = await request(app.getHttpServer()).get('/api/jobs').query({ name }).expect(200);
+      const list = await api(app).get('/api/jobs').query({ name }).expect(200);
       expect(list.body.total).toBe(0);
       const before = await real.list('jobs/');
       const orphans = [];
       for (const o of before) {
         const id = o.key.split('/')[1]!;
-        const r = await request(app.getHttpServer()).get(`/api/jobs/${id}`);
+        const r = await api(app).get(`/api/jobs/${id}`);
         if (r.status === 404) orphans.push(o.key);
       }
       expect(orphans).toEqual([]);
@@ -268,9 +267,9 @@ describe('job API when a store fails', () => {
     );
     try {
       const name = uniqueName('dbfail');
-      await request(app.getHttpServer()).post('/api/jobs').send(cronJob(name)).expect(500);
+      await api(app).post('/api/jobs').send(cronJob(name)).expect(500);
       expect(await real.list('jobs/')).toEqual([]);
-      const list = await request(app.getHttpServer()).get('/api/jobs').query({ name }).expect(200);
+      const list = await api(app).get('/api/jobs').query({ name }).expect(200);
       expect(list.body.total).toBe(0);
     } finally {
       await app.close();
@@ -286,10 +285,10 @@ describe('job API when a store fails', () => {
     );
     try {
       const name = uniqueName('updfail');
-      const created = await request(app.getHttpServer()).post('/api/jobs').send(cronJob(name)).expect(201);
+      const created = await api(app).post('/api/jobs').send(cronJob(name)).expect(201);
       failing = true;
-      await request(app.getHttpServer()).put(`/api/jobs/${created.body.id}`).send(cronJob(`${name}-v2`)).expect(503);
-      const after = await request(app.getHttpServer()).get(`/api/jobs/${created.body.id}`).expect(200);
+      await api(app).put(`/api/jobs/${created.body.id}`).send(cronJob(`${name}-v2`)).expect(503);
+      const after = await api(app).get(`/api/jobs/${created.body.id}`).expect(200);
       expect(after.body).toMatchObject({ name, version: 1 });
       expect(after.body.definition.name).toBe(name);
     } finally {

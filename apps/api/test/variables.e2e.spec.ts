@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'crypto';
-import request from 'supertest';
 import { Database } from '@vecron/db';
-import { freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
+import { api, freshTestDatabase, startTestApi, testApiConfig } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
 
 const KEYS = `test1:${randomBytes(32).toString('base64')}`;
@@ -10,7 +9,7 @@ const KEYS = `test1:${randomBytes(32).toString('base64')}`;
 describe('variables API (real PostgreSQL)', () => {
   let app: INestApplication;
   let db: Database;
-  const http = () => request(app.getHttpServer());
+  const http = () => api(app);
   let url: string;
   let cfg: ReturnType<typeof testApiConfig>;
 
@@ -29,7 +28,7 @@ describe('variables API (real PostgreSQL)', () => {
   it('refuses a sensitive value when no key is configured', async () => {
     const noKeys = await startTestApi(testApiConfig({ DATABASE_URL: url }));
     try {
-      const r = await request(noKeys.getHttpServer()).post('/api/variables').send({ name: 'NOKEY_X', value: 's', is_sensitive: true }).expect(409);
+      const r = await api(noKeys).post('/api/variables').send({ name: 'NOKEY_X', value: 's', is_sensitive: true }).expect(409);
       expect(r.body.message).toContain('no encryption key is configured');
     } finally {
       await noKeys.close();

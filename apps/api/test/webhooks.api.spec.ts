@@ -1,12 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { startTestApi } from './api-test-app';
+import { api, startTestApi } from './api-test-app';
 import { cronJob, uniqueName } from './fixtures';
 
 /** The api in-process without encryption keys (testApiConfig sets none). */
 describe('webhook definitions through the job API (real PostgreSQL + S3)', () => {
   let app: INestApplication;
-  const http = () => request(app.getHttpServer());
+  const http = () => api(app);
 
   beforeAll(async () => {
     app = await startTestApi();

@@ -100,7 +100,7 @@ export class WorkerModule {
               storage,
               new ContextStore({ storage }),
               executions,
-              { baseBackoffMs: cfg.WORKER_RETRY_BASE_BACKOFF_MS, maxBackoffMs: cfg.WORKER_RETRY_MAX_BACKOFF_MS },
+              Math.random,
               cfg.CIRCUIT_BREAKER_ENABLED ? new StepCircuitGuard(createCircuitBreakers(queue.client, cfg, loggers.root), registry) : undefined,
             ),
         },

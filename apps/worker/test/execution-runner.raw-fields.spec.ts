@@ -1,10 +1,10 @@
 import { Allow, IsString } from 'class-validator';
 import { randomUUID } from 'crypto';
-import type { Database, ExecutionsRepository, JobsRepository } from '@vecron/db';
+import type { ExecutionsRepository, JobsRepository } from '@vecron/db';
 import { type ResolveTemplates, type StepExecutor, type StepRunContext } from '@vecron/executors';
 import { executionContextKey, jobDefinitionVersionKey, type InMemoryObjectStorage } from '@vecron/storage';
 import type { ExecutionRunner } from '../src/executions/execution-runner.service';
-import { createRunnerFixture } from './runner.fixture';
+import { createRunnerFixture, type RunnerFixture } from './runner.fixture';
 
 class RawConfig {
   /** Kept raw by resolveConfig, resolved by the executor itself. */
@@ -31,16 +31,17 @@ class RawFieldExecutor implements StepExecutor<RawConfig, unknown> {
 }
 
 describe('ExecutionRunner: executors that resolve some config fields themselves', () => {
-  let db: Database;
   let storage: InMemoryObjectStorage;
   let jobs: JobsRepository;
   let executions: ExecutionsRepository;
   let runner: ExecutionRunner;
+  let fixture: RunnerFixture;
 
   beforeAll(async () => {
-    ({ db, jobs, executions, storage, runner } = await createRunnerFixture('vecron_test_worker_raw', [new RawFieldExecutor()], {}, 2));
+    fixture = await createRunnerFixture('vecron_test_worker_raw', [new RawFieldExecutor()], {}, 2);
+    ({ jobs, executions, storage, runner } = fixture);
   });
-  afterAll(() => db.close());
+  afterAll(() => fixture.close());
 
   it('leaves the raw field unresolved in the config and gives the executor a resolver bound to the step scope', async () => {
     const jobId = randomUUID();

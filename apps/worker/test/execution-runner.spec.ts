@@ -4,7 +4,8 @@ import type { Database, ExecutionsRepository, JobsRepository } from '@vecron/db'
 import { RetryableStepError, StepAbortedError, UnrecoverableStepError, type StepExecutor, type StepRunContext } from '@vecron/executors';
 import { executionContextKey, jobDefinitionVersionKey, type InMemoryObjectStorage } from '@vecron/storage';
 import type { ExecutionRunner } from '../src/executions/execution-runner.service';
-import { createRunnerFixture } from './runner.fixture';
+import { resumeJobId } from '@vecron/queue';
+import { createRunnerFixture, type RunnerFixture } from './runner.fixture';
 
 class ScriptConfig {
   @IsString()
@@ -59,12 +60,17 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
   let storage: InMemoryObjectStorage;
   let script: ScriptExecutor;
   let runner: ExecutionRunner;
+  let queue: RunnerFixture['queue'];
+  let dispatcher: RunnerFixture['dispatcher'];
+  let fixture: RunnerFixture;
+  const id0 = 'flaky-1';
 
   beforeAll(async () => {
     script = new ScriptExecutor();
-    ({ db, jobs, executions, storage, runner } = await createRunnerFixture('vecron_test_worker', [script], { WORKER_RETRY_BASE_BACKOFF_MS: '10' }));
+    fixture = await createRunnerFixture('vecron_test_worker', [script]);
+    ({ db, jobs, executions, storage, runner, queue, dispatcher } = fixture);
   });
-  afterAll(() => db.close());
+  afterAll(() => fixture.close());
 
   async function prepare(steps: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
     const jobId = randomUUID();
@@ -105,36 +111,150 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     expect(script.calls.length - calls).toBe(1);
   });
 
-  it('retries retryable errors with back-off, not unrecoverable ones', async () => {
-    const flaky = await prepare([step('f', { mode: 'flaky' })]);
-    expect(await runner.run(flaky)).toBe('success');
-    expect((await contextOf(flaky)).steps.f.output).toEqual({ attempts: 3 });
-    const broken = await prepare([step('ok', { mode: 'echo', value: 'kept' }), step('x', { mode: 'broken' })]);
-    const before = script.calls.filter((c) => c.mode === 'broken').length;
-    expect(await runner.run(broken)).toBe('failed');
-    expect(script.calls.filter((c) => c.mode === 'broken').length - before).toBe(1);
-    const e = (await executions.findById(broken))!;
-    expect(e.error).toMatchObject({ step_id: 'x', code: 'BROKEN', retryable: false });
-    const ctx = await contextOf(broken);
-    expect(ctx.steps.ok.output).toEqual({ value: 'kept' });
-    expect(ctx.steps.x).toMatchObject({ status: 'failed', error: { message: 'permanent' } });
-  });
+  const attemptsOf = async (id: string) =>
+    (await executions.listAttempts(id)).map((a) => ({ step_id: a.step_id, attempt: a.attempt, status: a.status, error_code: a.error_code }));
+  const resumeJob = async (id: string) => {
+    const e = (await executions.findById(id))!;
+    return e.next_attempt_at ? queue.getJob(resumeJobId(id, e.next_attempt_at)) : null;
+  };
 
-  it('gives up after max_retries', async () => {
-    const id = await prepare([step('f', { mode: 'flaky' })], { max_retries: 1 });
-    expect(await runner.run(id)).toBe('failed');
-  });
+  describe('retries: a delayed resume at the failed step', () => {
+    it('a retryable failure leaves the execution running, held by no worker, with a delayed resume job; resumes run only the failed step and later ones', async () => {
+      const id = await prepare([step('a', { mode: 'echo', value: 'once' }), step('f', { mode: 'flaky', value: id0 }), step('z', { mode: 'echo', value: '{{steps.a.output.value}}' })]);
+      const before = Date.now();
+      expect(await runner.run(id)).toBe('running');
+      const waiting = (await executions.findById(id))!;
+      expect(waiting).toMatchObject({ status: 'running', worker_id: null, resume_step: 'f', current_step: 'f', attempt: 2 });
+      // Default schedule, first retry: 5 s (the fixture's random source gives no jitter).
+      expect(waiting.next_attempt_at!.getTime() - before).toBeGreaterThanOrEqual(4_900);
+      expect(waiting.next_attempt_at!.getTime() - before).toBeLessThan(6_000);
+      const job = (await resumeJob(id))!;
+      expect(job.data).toEqual({ execution_id: id, job_id: waiting.job_id, resume: true });
+      expect(await job.isDelayed()).toBe(true);
+      expect(job.opts.delay).toBeGreaterThan(4_000);
+      // Not running on this worker meanwhile, and not a lost worker for the heartbeat sweep.
+      expect(runner.activeCount).toBe(0);
+      expect((await executions.findStaleRunning(new Date(Date.now() + 3_600_000), 1000)).map((e) => e.id)).not.toContain(id);
 
-  it("a step's retry overrides the job's: retry.max_retries 0 is not retried although the job allows 3", async () => {
-    const callsOf = (id: string) => script.calls.filter((c) => c.mode === 'flaky' && c.id === id).length;
-    const once = await prepare([{ ...step('f', { mode: 'flaky', value: 'once' }), retry: { max_retries: 0 } }], { max_retries: 3 });
-    expect(await runner.run(once)).toBe('failed');
-    expect(callsOf('once')).toBe(1);
-    expect((await executions.findById(once))!.error).toMatchObject({ step_id: 'f', code: 'FLAKY', retryable: true });
-    // The same step without the override is retried under the job's max_retries and succeeds on its third attempt.
-    const job = await prepare([step('f', { mode: 'flaky', value: 'job' })], { max_retries: 3 });
-    expect(await runner.run(job)).toBe('success');
-    expect(callsOf('job')).toBe(3);
+      expect(await runner.resume(id)).toBe('running');
+      expect((await executions.findById(id))!).toMatchObject({ attempt: 3, resume_step: 'f' });
+      expect(await runner.resume(id)).toBe('success');
+      const calls = script.calls.filter((c) => c.id === 'once' || c.id === id0);
+      // a once; f three times; z (whose value is a's output, from the saved context) once.
+      expect(calls.map((c) => [c.mode, c.attempt])).toEqual([['echo', 1], ['flaky', 1], ['flaky', 2], ['flaky', 3], ['echo', 1]]);
+      const ctx = await contextOf(id);
+      expect(ctx.steps.a.output).toEqual({ value: 'once' });
+      expect(ctx.steps.f.output).toEqual({ attempts: 3 });
+      expect(ctx.steps.z.output).toEqual({ value: 'once' });
+      expect(await attemptsOf(id)).toEqual([
+        { step_id: 'a', attempt: 1, status: 'success', error_code: null },
+        { step_id: 'f', attempt: 1, status: 'failed', error_code: 'FLAKY' },
+        { step_id: 'f', attempt: 2, status: 'failed', error_code: 'FLAKY' },
+        { step_id: 'f', attempt: 3, status: 'success', error_code: null },
+        { step_id: 'z', attempt: 1, status: 'success', error_code: null },
+      ]);
+      expect((await executions.findById(id))!).toMatchObject({ status: 'success', next_attempt_at: null });
+    });
+
+    it('of two deliveries of the same resume exactly one runs it', async () => {
+      const id = await prepare([step('f', { mode: 'flaky', value: 'dup' })], { max_retries: 5 });
+      expect(await runner.run(id)).toBe('running');
+      const results = await Promise.all([runner.resume(id), runner.resume(id)]);
+      expect(results).toContain(null);
+      expect(results).toContain('running');
+      expect(script.calls.filter((c) => c.id === 'dup')).toHaveLength(2);
+    });
+
+    it('exhausted retries end dead_letter; an error that is not retryable fails at once without a resume', async () => {
+      const id = await prepare([step('f', { mode: 'flaky', value: 'dl' })], { max_retries: 1 });
+      expect(await runner.run(id)).toBe('running');
+      expect(await runner.resume(id)).toBe('dead_letter');
+      expect((await executions.findById(id))!).toMatchObject({ status: 'dead_letter', next_attempt_at: null, error: { step_id: 'f', code: 'FLAKY', retryable: true } });
+      expect(await attemptsOf(id)).toEqual([
+        { step_id: 'f', attempt: 1, status: 'failed', error_code: 'FLAKY' },
+        { step_id: 'f', attempt: 2, status: 'failed', error_code: 'FLAKY' },
+      ]);
+      // Never resumed again.
+      expect(await runner.resume(id)).toBeNull();
+
+      const broken = await prepare([step('ok', { mode: 'echo', value: 'kept' }), step('x', { mode: 'broken' })]);
+      expect(await runner.run(broken)).toBe('failed');
+      expect(await resumeJob(broken)).toBeNull();
+      const e = (await executions.findById(broken))!;
+      expect(e.error).toMatchObject({ step_id: 'x', code: 'BROKEN', retryable: false });
+      const ctx = await contextOf(broken);
+      expect(ctx.steps.ok.output).toEqual({ value: 'kept' });
+      expect(ctx.steps.x).toMatchObject({ status: 'failed', error: { message: 'permanent' } });
+    });
+
+    it("a step's retry overrides the job's: max_retries 0 fails at once (failed, retries off), delays_seconds sets the wait", async () => {
+      const once = await prepare([{ ...step('f', { mode: 'flaky', value: 'once0' }), retry: { max_retries: 0 } }], { max_retries: 3 });
+      expect(await runner.run(once)).toBe('failed');
+      expect((await executions.findById(once))!.error).toMatchObject({ step_id: 'f', code: 'FLAKY', retryable: true });
+      expect(script.calls.filter((c) => c.id === 'once0')).toHaveLength(1);
+      const quick = await prepare([{ ...step('f', { mode: 'flaky', value: 'quick' }), retry: { delays_seconds: [1], jitter: 0 } }], { retry: { delays_seconds: [600] } });
+      const before = Date.now();
+      expect(await runner.run(quick)).toBe('running');
+      const waitMs = (await executions.findById(quick))!.next_attempt_at!.getTime() - before;
+      expect(waitMs).toBeGreaterThanOrEqual(900);
+      expect(waitMs).toBeLessThan(2_000);
+    });
+
+    it('a stop during the wait ends it cancelled and removes the delayed job; the resume then does nothing', async () => {
+      const id = await prepare([step('f', { mode: 'flaky', value: 'stopped' })]);
+      expect(await runner.run(id)).toBe('running');
+      const job = (await resumeJob(id))!;
+      const outcome = await executions.requestStop(id, { by: 'api' });
+      expect(outcome.outcome).toBe('cancelled');
+      if (outcome.outcome !== 'cancelled') throw new Error('unreachable');
+      await dispatcher.cancelResume(outcome.execution);
+      expect(await queue.getJob(job.id)).toBeNull();
+      expect((await executions.findById(id))!).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
+      expect(await runner.resume(id)).toBeNull();
+      expect(script.calls.filter((c) => c.id === 'stopped')).toHaveLength(1);
+    });
+
+    it('the job timeout still applies: the wait ends at the deadline and the resume ends it timeout', async () => {
+      const id = await prepare([step('f', { mode: 'flaky', value: 'late' })], { timeout_seconds: 1 });
+      expect(await runner.run(id)).toBe('running');
+      const e = (await executions.findById(id))!;
+      // Default first delay is 5 s, cut to the deadline (started_at + 1 s).
+      expect(e.next_attempt_at!.getTime()).toBeLessThanOrEqual(e.started_at!.getTime() + 1_050);
+      await new Promise((r) => setTimeout(r, Math.max(0, e.next_attempt_at!.getTime() - Date.now()) + 20));
+      expect(await runner.resume(id)).toBe('timeout');
+      expect((await executions.findById(id))!.error).toMatchObject({ step_id: 'f' });
+      expect(script.calls.filter((c) => c.id === 'late')).toHaveLength(1);
+    });
+
+    it('scheduleResume resumes a running execution whose worker is gone at a given step, from its saved context (recovery path)', async () => {
+      const id = await prepare([step('a', { mode: 'echo', value: 'first' }), step('b', { mode: 'echo', value: '{{steps.a.output.value}}' })]);
+      expect(await runner.run(id)).toBe('success');
+      // Make it look like a run whose worker died during b.
+      await db.query(`update job_executions set status='running', completed_at=null, worker_id='dead-worker', current_step='b' where id=$1`, [id]);
+      expect(await dispatcher.scheduleResume(id, 'b', 0, { attempt: 2 })).toMatchObject({ worker_id: null, resume_step: 'b', attempt: 2 });
+      expect(await runner.resume(id)).toBe('success');
+      // a ran once (first run); b ran in the first run and again, resumed as attempt 2, with a's output from the saved context.
+      expect(script.calls.filter((c) => c.id === 'first').map((c) => c.attempt)).toEqual([1, 1, 2]);
+      expect((await contextOf(id)).steps.b.output).toEqual({ value: 'first' });
+    });
+
+    it('a replay from the failed step starts there with the original context before it', async () => {
+      const original = await prepare([step('a', { mode: 'echo', value: 'orig' }), step('x', { mode: 'broken' })]);
+      expect(await runner.run(original)).toBe('failed');
+      const o = (await executions.findById(original))!;
+      const replay = randomUUID();
+      await executions.insertPending({
+        id: replay, job_id: o.job_id, idempotency_key: `replay:${replay}`, trigger_source: 'replay', definition_version: 1,
+        context_path: executionContextKey(o.job_id, replay), replay_of: original, resume_step: 'x',
+      });
+      const echoes = script.calls.filter((c) => c.id === 'orig').length;
+      expect(await runner.run(replay)).toBe('failed');
+      expect(script.calls.filter((c) => c.id === 'orig').length).toBe(echoes);
+      const ctx = await contextOf(replay);
+      expect(ctx.execution_id).toBe(replay);
+      expect(ctx.steps.a.output).toEqual({ value: 'orig' });
+      expect(await attemptsOf(replay)).toEqual([{ step_id: 'x', attempt: 1, status: 'failed', error_code: 'BROKEN' }]);
+    });
   });
 
   it('the job timeout aborts the step in flight through its AbortSignal', async () => {

@@ -4,7 +4,7 @@ import type { StoredVariable } from './variables/variables.repository';
 export const EXECUTION_STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
-export const TRIGGER_SOURCES = ['scheduled', 'manual', 'webhook', 'retry'] as const;
+export const TRIGGER_SOURCES = ['scheduled', 'manual', 'webhook', 'retry', 'replay'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 /** Why an execution ended badly: the step that failed (if any) and the error. */
@@ -39,6 +39,52 @@ export interface ExecutionRecord {
   cancel_requested_by: string | null;
   /** The user who asked, once the api has users. */
   cancel_requested_by_user_id: string | null;
+  /** The user who triggered it (manual trigger); null for scheduled, webhook and retry runs. */
+  triggered_by: string | null;
+  /**
+   * Set while a `running` execution waits for a retry (no worker holds it): when its delayed
+   * resume is due. Null otherwise.
+   */
+  next_attempt_at: Date | null;
+  /** The step a resume (or a replay from the failed step) starts at. */
+  resume_step: string | null;
+  /** The execution this one replays (POST /api/executions/:id/replay). */
+  replay_of: string | null;
+}
+
+/** One attempt of one step, as recorded in `execution_attempts`. */
+export interface NewAttempt {
+  step_id: string;
+  /** Counted from 1 for each step. */
+  attempt: number;
+  status: 'success' | 'failed';
+  error_code?: string | null;
+  error_message?: string | null;
+  retryable?: boolean | null;
+  started_at: Date;
+  finished_at: Date;
+  /** When the next attempt was scheduled for (a retry). */
+  next_attempt_at?: Date | null;
+  worker_id?: string | null;
+}
+
+export interface AttemptRecord extends Required<NewAttempt> {
+  id: string;
+  execution_id: string;
+}
+
+/** How `markWaiting` leaves a running execution until its resume. */
+export interface WaitRequest {
+  /** The step to resume at. */
+  resumeStep: string;
+  /** Delay before the resume (from now). */
+  delayMs: number;
+  /** The attempt number the resumed step runs as (the row's `attempt`); unchanged when absent. */
+  attempt?: number;
+  /** Only when this worker holds it (undefined: whoever holds it, or nobody). */
+  expectWorkerId?: string | null;
+  /** Attempts to record in the same statement. */
+  attempts?: NewAttempt[];
 }
 
 /** Who asks for a stop. */
@@ -91,6 +137,10 @@ export interface NewExecution {
   context_path: string;
   /** false when the job allows concurrent runs; true (default) keeps this run alone. */
   exclusive?: boolean;
+  /** The execution this one replays. */
+  replay_of?: string | null;
+  /** Start at this step (a replay from the failed step), with the original's context before it. */
+  resume_step?: string | null;
 }
 
 /** Claiming failed because another execution of the same job is running and the job forbids overlap. */
@@ -107,18 +157,41 @@ export interface ExecutionListFilter {
   triggerSource?: TriggerSource;
   from?: Date;
   to?: Date;
+  /** Only the executions this user triggered. */
+  triggeredBy?: string;
   page: number;
   pageSize: number;
 }
 
 const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for, current_step,
   context_path, definition_version, worker_id, started_at, completed_at, error, created_at, updated_at,
-  cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id`;
+  cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id, next_attempt_at, resume_step, replay_of, triggered_by`;
 const STOP_COLUMNS = 'id, cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id';
 type StopColumns = Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>;
 
 /** Claim condition: the job has no max_concurrent limit (a primary-key probe of jobs). */
 const UNLIMITED_JOB = ` and not exists (select 1 from jobs j where j.id = job_executions.job_id and j.max_concurrent is not null)`;
+
+/** Options of `finish`. */
+export interface FinishOptions {
+  /** Attempts to record in the same statement (no extra round trip). */
+  attempts?: NewAttempt[];
+  /** Only a running execution that waits for a retry (a stop during the wait). */
+  waitingOnly?: boolean;
+}
+
+/** Inserts the attempts (a jsonb array parameter) for the execution returned by the CTE `from`. */
+const INSERT_ATTEMPTS_FROM = (from: string, param: string): string =>
+  `insert into execution_attempts (execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at,
+     next_attempt_at, worker_id)
+   select ${from}.id, r.step_id, r.attempt, r.status, r.error_code, r.error_message, r.retryable, r.started_at, r.finished_at,
+     r.next_attempt_at, r.worker_id
+   from ${from}, jsonb_to_recordset(${param}::jsonb) as r(step_id text, attempt int, status text, error_code text, error_message text,
+     retryable boolean, started_at timestamptz, finished_at timestamptz, next_attempt_at timestamptz, worker_id text)`;
+
+function attemptsJson(attempts: NewAttempt[] | undefined): string {
+  return JSON.stringify(attempts ?? []);
+}
 
 /** The unique partial index that keeps one exclusive run per job. */
 const EXCLUSIVE_RUN_INDEX = 'job_executions_one_exclusive_run_idx';
@@ -151,15 +224,17 @@ export class ExecutionsRepository {
     if (list.length === 0) return [];
     const { rows } = await q.query<ExecutionRecord>(
       `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, trigger_metadata, attempt, scheduled_for,
-         definition_version, context_path, exclusive)
-       select id, job_id, key, 'pending', src, meta, attempt, sched, version, path, excl
-       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::timestamptz[], $8::int[], $9::text[], $10::bool[])
-         as u(id, job_id, key, src, meta, attempt, sched, version, path, excl)
+         definition_version, context_path, exclusive, replay_of, resume_step)
+       select id, job_id, key, 'pending', src, meta, attempt, sched, version, path, excl, replay, resume
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::timestamptz[], $8::int[], $9::text[], $10::bool[],
+         $11::uuid[], $12::text[])
+         as u(id, job_id, key, src, meta, attempt, sched, version, path, excl, replay, resume)
        on conflict (idempotency_key) do nothing returning ${COLUMNS}`,
       [
         list.map((e) => e.id), list.map((e) => e.job_id), list.map((e) => e.idempotency_key), list.map((e) => e.trigger_source),
         list.map((e) => JSON.stringify(e.trigger_metadata ?? {})), list.map((e) => e.attempt ?? 1), list.map((e) => e.scheduled_for ?? null),
         list.map((e) => e.definition_version), list.map((e) => e.context_path), list.map((e) => e.exclusive ?? true),
+        list.map((e) => e.replay_of ?? null), list.map((e) => e.resume_step ?? null),
       ],
     );
     return rows;
@@ -202,12 +277,32 @@ export class ExecutionsRepository {
    * wait for that lock.
    */
   async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true): Promise<ClaimedExecution | null> {
+    return this.claimStatement(
+      `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now()
+       where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}`,
+      id, workerId, q,
+    );
+  }
+
+  /**
+   * The resume of a `running` execution that waits for a retry (or was put back by recovery):
+   * takes it for this worker (`worker_id`, `next_attempt_at` cleared) in one conditional
+   * statement with the variables, like `claimWithVariables`. Exactly one delivery wins; null when
+   * it is not waiting any more (resumed by another delivery, stopped, finished). `started_at` is
+   * kept: the job's timeout counts from the first claim.
+   */
+  async claimResumeWithVariables(id: string, workerId: string, q: Queryable = this.db): Promise<ClaimedExecution | null> {
+    return this.claimStatement(
+      `update job_executions set worker_id=$2, next_attempt_at=null, updated_at=now()
+       where id=$1 and status='running' and next_attempt_at is not null returning ${COLUMNS}`,
+      id, workerId, q,
+    );
+  }
+
+  private async claimStatement(update: string, id: string, workerId: string, q: Queryable): Promise<ClaimedExecution | null> {
     try {
       const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
-        `with c as (
-           update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now()
-           where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}
-         )
+        `with c as (${update})
          select c.*, coalesce((
            select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
              'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
@@ -237,6 +332,46 @@ export class ExecutionsRepository {
   }
 
   /**
+   * running → running, waiting for a resume: no worker holds it (`worker_id` null),
+   * `next_attempt_at` = now + delay, `resume_step` and `current_step` = the step to resume at; the
+   * given attempts are recorded in the same statement. Not done (null) when the execution is not
+   * running, is held by another worker than `expectWorkerId`, or a stop was asked for.
+   */
+  async markWaiting(id: string, w: WaitRequest, q: Queryable = this.db): Promise<ExecutionRecord | null> {
+    const { rows } = await q.query<ExecutionRecord>(
+      `with m as (
+         update job_executions set next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+           resume_step=$2, current_step=$2, attempt=coalesce($4, attempt), worker_id=null, updated_at=now()
+         where id=$1 and status='running' and cancel_requested_at is null
+           and ($5::boolean or worker_id is not distinct from $6)
+         returning ${COLUMNS}
+       ), a as (${INSERT_ATTEMPTS_FROM('m', '$7')})
+       select * from m`,
+      [id, w.resumeStep, Math.max(0, w.delayMs), w.attempt ?? null, w.expectWorkerId === undefined, w.expectWorkerId ?? null, attemptsJson(w.attempts)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The attempts recorded for an execution, oldest first. */
+  async listAttempts(executionId: string): Promise<AttemptRecord[]> {
+    const { rows } = await this.db.query<AttemptRecord>(
+      `select id::text, execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at,
+         next_attempt_at, worker_id from execution_attempts where execution_id=$1 order by id`,
+      [executionId],
+    );
+    return rows;
+  }
+
+  /** Waiting executions whose resume is overdue by `olderThan` (their delayed Bull job was lost). */
+  async findOverdueWaiting(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
+    const { rows } = await this.db.query<ExecutionRecord>(
+      `select ${COLUMNS} from job_executions where status='running' and next_attempt_at < $1 order by next_attempt_at limit $2`,
+      [olderThan, limit],
+    );
+    return rows;
+  }
+
+  /**
    * Stops an execution. One conditional statement records the request on a pending or running
    * row (the first request's time and author are kept); a pending one is then ended `cancelled`
    * if it is still pending — if a worker claimed it in between, the claim returned the flag and
@@ -261,6 +396,12 @@ export class ExecutionsRepository {
       const current = await this.findById(id);
       if (current && current.status !== 'running') return { outcome: 'finished', status: current.status };
       return { outcome: 'running', execution: current ?? flagged };
+    }
+    if (flagged.next_attempt_at) {
+      // Waiting for a retry, held by no worker: ended here, unless a resume claimed it meanwhile
+      // (that claim returned the flag and its worker ends it).
+      const cancelled = await this.finish(id, 'cancelled', stoppedError(stopRequestOf(flagged)!), this.db, ['running'], { waitingOnly: true });
+      if (cancelled) return { outcome: 'cancelled', execution: { ...cancelled, next_attempt_at: flagged.next_attempt_at } };
     }
     return { outcome: 'running', execution: flagged };
   }
@@ -297,12 +438,13 @@ export class ExecutionsRepository {
     error: ExecutionError | null,
     q: Queryable = this.db,
     from: readonly ExecutionStatus[] = ['pending', 'running'],
+    options: FinishOptions = {},
   ): Promise<ExecutionRecord | null> {
     const { rows } = await q.query<ExecutionRecord>(
       `with f as (
-         update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now()
-         where id=$1 and status = any($4::text[]) returning ${COLUMNS}
-       ), s as (
+         update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now(), next_attempt_at=null
+         where id=$1 and status = any($4::text[]) and (not $5::boolean or next_attempt_at is not null) returning ${COLUMNS}
+       ), a as (${INSERT_ATTEMPTS_FROM('f', '$6')}), s as (
          insert into job_stats as js (job_id, total_executions, success_count, failed_count, last_execution_id, last_status,
            last_duration_ms, total_duration_ms, updated_at)
          select job_id, 1, (status='success')::int, (status<>'success')::int, id, status,
@@ -317,7 +459,7 @@ export class ExecutionsRepository {
          update jobs set last_run_at = f.completed_at from f where jobs.id = f.job_id
        )
        select * from f`,
-      [id, status, error, from],
+      [id, status, error, from, options.waitingOnly ?? false, attemptsJson(options.attempts)],
     );
     return rows[0] ?? null;
   }
@@ -343,7 +485,8 @@ export class ExecutionsRepository {
   /** Running executions without a heartbeat since `olderThan`: their worker is gone. */
   async findStaleRunning(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
     const { rows } = await this.db.query<ExecutionRecord>(
-      `select ${COLUMNS} from job_executions where status='running' and updated_at < $1 order by updated_at limit $2`,
+      `select ${COLUMNS} from job_executions where status='running' and next_attempt_at is null and updated_at < $1
+       order by updated_at limit $2`,
       [olderThan, limit],
     );
     return rows;
@@ -359,6 +502,11 @@ export class ExecutionsRepository {
     return rows;
   }
 
+  /** Records who triggered an execution (the api, right after a manual trigger). */
+  async setTriggeredBy(id: string, userId: string): Promise<void> {
+    await this.db.query('update job_executions set triggered_by = $2 where id = $1', [id, userId]);
+  }
+
   async list(f: ExecutionListFilter): Promise<{ items: ExecutionRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -371,6 +519,7 @@ export class ExecutionsRepository {
     if (f.triggerSource) add('trigger_source = ?', f.triggerSource);
     if (f.from) add('created_at >= ?', f.from);
     if (f.to) add('created_at < ?', f.to);
+    if (f.triggeredBy) add('triggered_by = ?', f.triggeredBy);
     const cond = where.length ? `where ${where.join(' and ')}` : '';
     const total = await this.db.query<{ n: string }>(`select count(*) as n from job_executions ${cond}`, params);
     params.push(f.pageSize, (f.page - 1) * f.pageSize);

@@ -23,6 +23,9 @@ export interface JobRecord {
   schedule_completed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Who created the job / last changed it (user id); null when made before users existed. */
+  created_by: string | null;
+  updated_by: string | null;
 }
 
 /** Metadata written on create and on every new version. */
@@ -59,7 +62,7 @@ export interface JobListFilter {
 
 const COLUMNS = `id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
   scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, max_concurrent, next_run_at, last_run_at, last_fire_time,
-  schedule_completed_at, created_at, updated_at`;
+  schedule_completed_at, created_at, updated_at, created_by, updated_by`;
 
 /** Reads and writes job metadata. Deleted jobs are kept (their executions stay) but never returned. */
 export class JobsRepository {
@@ -117,6 +120,14 @@ export class JobsRepository {
       params,
     );
     return { items: rows, total: Number(total.rows[0]!.n) };
+  }
+
+  /** Records who created (`created` true) or last changed a job. */
+  async setAuthor(id: string, userId: string, created: boolean, q: Queryable = this.db): Promise<void> {
+    await q.query(
+      created ? 'update jobs set created_by = $2, updated_by = $2 where id = $1' : 'update jobs set updated_by = $2 where id = $1',
+      [id, userId],
+    );
   }
 
   /** Sets enabled and the next run time. Returns null for an unknown job. */

@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import { initialMigration } from './migrations/001-initial';
 import { webhooksMigration } from './migrations/002-webhooks';
 import { executionStopMigration } from './migrations/003-execution-stop';
+import { retriesMigration } from './migrations/004-retries';
 import { executionLimitsMigration } from './migrations/005-execution-limits';
+import { authMigration } from './migrations/007-auth';
 import type { Migration } from './migrations/migration';
 
 export type { Migration };
 
 /** Every migration of the system database, in order. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, executionLimitsMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, retriesMigration, executionLimitsMigration, authMigration];
 
 // Arbitrary constant: serialises migrations when several replicas start at once.
 const MIGRATION_LOCK_ID = 7_301_972_204;

@@ -7,6 +7,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -56,8 +57,17 @@ export const MAX_STEPS = 100;
 export const OVERLAP_POLICIES = ['skip', 'queue', 'cancel_previous'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 export const MAX_CONCURRENT_LIMIT = 10_000;
-/** Longest per-step retry back-off base: one day. */
+/** Longest per-step retry back-off base, and longest single retry delay: one day. */
 export const MAX_BACKOFF_SECONDS = 86_400;
+/**
+ * The default retry schedule (seconds before retry 1, 2, 3, …): 5 s, 15 s, 1 min, 5 min, then
+ * 30 min for every later retry (the last entry repeats).
+ */
+export const DEFAULT_RETRY_DELAYS_SECONDS: readonly number[] = [5, 15, 60, 300, 1800];
+/** Default random jitter applied to every retry delay: ±20 %. */
+export const DEFAULT_RETRY_JITTER = 0.2;
+/** Most entries in a `delays_seconds` list. */
+export const MAX_RETRY_DELAYS = 100;
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const MAX_FORWARD_HEADERS = 100;
 /** An HTTP header name (RFC 9110 token), at most 256 characters. */
@@ -135,11 +145,36 @@ export class JobTriggers {
 }
 
 /**
- * Per-step override of the job's retry settings. `max_retries`: retries of this step (instead of
- * the job's `max_retries`); `backoff_seconds`: base delay before the first retry (instead of the
- * worker's `WORKER_RETRY_BASE_MS`; the worker grows it exponentially). Both optional.
+ * A retry schedule: `delays_seconds` lists the wait before retry 1, 2, 3, … (the last entry
+ * repeats for every later retry); `jitter` is the random spread applied to each delay, as a
+ * fraction (0.2 = ±20 %). Absent fields fall back to the level above (step → job → default
+ * 5 s, 15 s, 1 min, 5 min, then 30 min, ±20 %).
  */
-export class StepRetry {
+export class RetrySchedule {
+  @IsOptional()
+  @Max(MAX_BACKOFF_SECONDS, { each: true, message: `each delay must be at most ${MAX_BACKOFF_SECONDS}` })
+  @Min(0, { each: true, message: 'each delay must be at least 0' })
+  @IsInt({ each: true, message: 'each delay must be an integer (seconds)' })
+  @ArrayMaxSize(MAX_RETRY_DELAYS, { message: `must contain at most ${MAX_RETRY_DELAYS} delays` })
+  @ArrayMinSize(1, { message: 'must contain at least one delay' })
+  @IsArray(AN_ARRAY)
+  delays_seconds?: number[] | null;
+
+  @IsOptional()
+  @Max(1, AT_MOST)
+  @Min(0, AT_LEAST)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
+  jitter?: number | null;
+}
+
+/**
+ * Per-step override of the job's retry settings (every field optional). `max_retries`: retries
+ * of this step (instead of the job's `max_retries`); `delays_seconds` / `jitter`: the step's own
+ * schedule (instead of the job's `retry`); `backoff_seconds` (older form, used when
+ * `delays_seconds` is absent): base delay before the first retry, doubled on each further
+ * retry up to 30 minutes (a base above that is kept).
+ */
+export class StepRetry extends RetrySchedule {
   @IsOptional()
   @Max(MAX_RETRIES_LIMIT, AT_MOST)
   @Min(0, AT_LEAST)
@@ -249,6 +284,13 @@ export class JobDefinition {
   @Min(0, AT_LEAST)
   @IsInt(AN_INTEGER)
   max_retries: number = DEFAULT_MAX_RETRIES;
+
+  /** The job's retry schedule (delays and jitter); a step's `retry` overrides it. */
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => RetrySchedule)
+  retry?: RetrySchedule | null;
 
   /** False: a fire while a run of this job is active is not started concurrently. */
   @IsOptional()

@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
 import type { Queue } from 'bull';
 import type { Logger } from 'pino';
-import type { Database, ExecutionRecord, ExecutionsRepository, Queryable, TriggerSource } from '@vecron/db';
+import type { Database, ExecutionRecord, ExecutionsRepository, NewAttempt, Queryable, TriggerSource } from '@vecron/db';
 import { executionContextKey } from '@vecron/storage';
-import { executionJobOptions, type ExecutionJobData } from './execution-queue';
+import { executionJobOptions, resumeJobId, type ExecutionJobData } from './execution-queue';
 
 export interface DispatchRequest {
   jobId: string;
@@ -18,6 +18,23 @@ export interface DispatchRequest {
   allowConcurrent: boolean;
   /** Delay the Bull job so that it starts at `scheduledFor` (enqueue-ahead). */
   delayMs?: number;
+  /** A replay: the execution it replays. */
+  replayOf?: string | null;
+  /** Start at this step with the replayed execution's context before it (replay from the failed step). */
+  resumeStep?: string | null;
+}
+
+/** Options of `scheduleResume`. */
+export interface ResumeOptions {
+  /** The attempt number the resumed step runs as (the row's `attempt`); unchanged when absent. */
+  attempt?: number;
+  /**
+   * Only when this worker holds the execution (a worker scheduling its own retry). Undefined:
+   * whoever holds it (recovery of an execution whose worker died).
+   */
+  expectWorkerId?: string | null;
+  /** Attempts recorded in the same statement. */
+  attempts?: NewAttempt[];
 }
 
 export interface DispatchResult {
@@ -104,10 +121,60 @@ export class ExecutionDispatcher {
           definition_version: req.definitionVersion,
           context_path: executionContextKey(req.jobId, id),
           exclusive: !req.allowConcurrent,
+          replay_of: req.replayOf ?? null,
+          resume_step: req.resumeStep ?? null,
         };
       }),
       q,
     );
+  }
+
+  /**
+   * The resume path: a `running` execution is resumed at `fromStep` after `delayMs`, from its
+   * saved context, by whichever worker takes the delayed Bull job (same queue) — no worker slot
+   * is held meanwhile. One statement marks the row waiting (`worker_id` null, `next_attempt_at`,
+   * `resume_step`; see `ExecutionsRepository.markWaiting`), then the delayed job is added. The
+   * worker's resume claim is conditional (exactly one delivery resumes it); a stop during the
+   * wait ends it `cancelled`; a lost Bull job is re-added by the scheduler's sweep
+   * (`enqueueResumes`). Used by the worker for a retry and by recovery for an execution whose
+   * worker died. Returns the waiting row, or null when it could not wait (not running, held by
+   * another worker, or stopped).
+   */
+  async scheduleResume(executionId: string, fromStep: string, delayMs: number, options: ResumeOptions = {}): Promise<ExecutionRecord | null> {
+    const row = await this.options.executions.markWaiting(executionId, {
+      resumeStep: fromStep,
+      delayMs,
+      attempt: options.attempt,
+      expectWorkerId: options.expectWorkerId,
+      attempts: options.attempts,
+    });
+    if (!row) return null;
+    await this.enqueueResumes([row]);
+    this.options.logger.debug({ execution_id: executionId, resume_step: fromStep, delay_ms: delayMs }, 'execution resume scheduled');
+    return row;
+  }
+
+  /**
+   * Adds (again) the delayed resume jobs of waiting rows, each due at its `next_attempt_at`.
+   * Re-adding one Bull still holds is a no-op (the jobId names the wait).
+   */
+  async enqueueResumes(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'next_attempt_at'>[]): Promise<void> {
+    const waiting = rows.filter((r) => r.next_attempt_at);
+    if (waiting.length === 0) return;
+    const now = Date.now();
+    await this.options.queue.addBulk(
+      waiting.map((r) => ({
+        data: { execution_id: r.id, job_id: r.job_id, resume: true },
+        opts: { ...executionJobOptions(r.id, r.next_attempt_at!.getTime() - now), jobId: resumeJobId(r.id, r.next_attempt_at!) },
+      })),
+    );
+  }
+
+  /** Removes the delayed resume job of a wait that was cancelled (best effort: a stale job finds nothing to resume). */
+  async cancelResume(row: Pick<ExecutionRecord, 'id' | 'next_attempt_at'>): Promise<void> {
+    if (!row.next_attempt_at) return;
+    const job = await this.options.queue.getJob(resumeJobId(row.id, row.next_attempt_at));
+    await job?.remove();
   }
 
   /**

@@ -7,6 +7,19 @@ export const EXECUTIONS_QUEUE = 'executions';
 export interface ExecutionJobData {
   execution_id: string;
   job_id: string;
+  /**
+   * A resume: the execution is `running` and waits (`next_attempt_at` set); the worker takes it
+   * with a conditional resume claim and continues at its `resume_step` from the saved context.
+   */
+  resume?: boolean;
+}
+
+/**
+ * The Bull jobId of a resume: one per scheduled wait (its `next_attempt_at`), so that re-adding
+ * the same resume (a recovery sweep) is a no-op and a later wait gets a job of its own.
+ */
+export function resumeJobId(executionId: string, nextAttemptAt: Date): string {
+  return `${executionId}:resume:${nextAttemptAt.getTime()}`;
 }
 
 /** Bull options shared by every producer and consumer of the executions queue. */

@@ -1,6 +1,10 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { BaseEnv, toBool } from '@vecron/config';
+
+/** How the api authenticates callers (AUTH_MODE). */
+export const AUTH_MODES = ['database', 'keycloak'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 /** Environment of the api process (see .env.example). */
 export class ApiEnv extends BaseEnv {
@@ -39,7 +43,60 @@ export class ApiEnv extends BaseEnv {
   /** Public base URL put in front of `/webhooks/{key}` in API answers (empty: the path alone). */
   @Matches(/^(https?:\/\/[^\s]+[^/\s])?$/, { message: 'must be empty or an http(s) URL without a trailing slash' })
   WEBHOOK_BASE_URL: string = '';
+
+  // --- authentication, authorization and HTTP hardening (issue 13) ---
+
+  /** `database`: users and roles in the system database, tokens issued by POST /api/auth/login. `keycloak`: tokens from a Keycloak realm. */
+  @IsIn(AUTH_MODES)
+  AUTH_MODE: AuthMode = 'database';
+
+  /**
+   * HMAC secret signing the api's tokens (database mode), at least 32 characters. Empty: a random
+   * secret per process — tokens die with the process and replicas do not share them; set it
+   * (same value on every replica) for anything but a local run.
+   */
+  @ValidateIf((o: ApiEnv) => o.JWT_SECRET !== '')
+  @IsString() @MinLength(32, { message: 'must be empty (random per process) or at least 32 characters' })
+  JWT_SECRET: string = '';
+
+  /** Lifetime of an access token issued by POST /api/auth/login. */
+  @IsInt() @Min(60) @Max(604_800)
+  JWT_EXPIRES_IN_SECONDS: number = 3600;
+
+  /** Failed logins from one address within LOGIN_FAILURE_WINDOW_SECONDS before it gets 429. */
+  @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES: number = 5;
+
+  @IsInt() @Min(1) @Max(86_400)
+  LOGIN_FAILURE_WINDOW_SECONDS: number = 900;
+
+  /** Keycloak base URL (keycloak mode), e.g. https://sso.example.com (issuer = {url}/realms/{realm}). */
+  @ValidateIf((o: ApiEnv) => o.AUTH_MODE === 'keycloak')
+  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'must be an http(s) URL without a trailing slash' })
+  KEYCLOAK_URL: string = '';
+
+  @ValidateIf((o: ApiEnv) => o.AUTH_MODE === 'keycloak')
+  @IsString() @IsNotEmpty()
+  KEYCLOAK_REALM: string = '';
+
+  /** The client the api is: the tokens' audience, and whose client roles are read. */
+  @ValidateIf((o: ApiEnv) => o.AUTH_MODE === 'keycloak')
+  @IsString() @IsNotEmpty()
+  KEYCLOAK_CLIENT_ID: string = '';
+
+  /** How often the realm's signing keys (JWKS) are re-read; the last keys read stay in use while Keycloak is unreachable. */
+  @IsInt() @Min(10) @Max(86_400)
+  KEYCLOAK_JWKS_REFRESH_SECONDS: number = 300;
+
+  /** Origins allowed to call the api from a browser, comma-separated; empty: no cross-origin access (CORS closed). */
+  @IsString()
+  CORS_ORIGINS: string = '';
+
+  /** Largest job definition (POST/PUT under /api/jobs); a bigger one gets 413. */
+  @IsString() @IsNotEmpty()
+  JOB_DEFINITION_BODY_LIMIT: string = '1mb';
 }
+
 
 /** Injection token of the validated ApiEnv. */
 export const API_CONFIG = Symbol('API_CONFIG');

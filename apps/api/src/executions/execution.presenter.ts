@@ -28,6 +28,8 @@ export interface ExecutionView {
   cancel_requested_at: string | null;
   cancel_requested_by: string | null;
   cancel_requested_by_user_id: string | null;
+  /** The user who triggered it (manual runs); null for scheduled, webhook and retry runs. */
+  triggered_by: string | null;
   created_at: string;
   steps?: StepSummary[];
 }
@@ -53,6 +55,7 @@ export function presentExecution(e: ExecutionRecord, steps?: StepSummary[]): Exe
     cancel_requested_at: iso(e.cancel_requested_at),
     cancel_requested_by: e.cancel_requested_by,
     cancel_requested_by_user_id: e.cancel_requested_by_user_id,
+    triggered_by: e.triggered_by ?? null,
     created_at: e.created_at.toISOString(),
     ...(steps ? { steps } : {}),
   };

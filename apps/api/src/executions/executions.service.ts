@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ExecutionsRepository, type ExecutionRecord } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
 import { OBJECT_STORAGE, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
+import type { AuthUser } from '../auth/auth-user';
+import { SEE_ALL_EXECUTIONS } from '../auth/permissions';
 import { ConflictError, NotFoundError } from '../errors/app-errors';
 import type { StopExecutionResponse } from './dto/stop-execution.response';
 import { ExecutionAlreadyFinishedError, ExecutionInProgressError } from './execution.errors';
@@ -10,7 +12,7 @@ import { JobsService } from '../jobs/jobs.service';
 import type { ListExecutionsQuery } from './dto/list-executions.query';
 import { presentExecution, type ExecutionView, type StepSummary } from './execution.presenter';
 
-/** Who a stop is recorded as coming from until the api has users. */
+/** Who a stop is recorded as coming from (the user's id is recorded beside it). */
 const STOP_REQUESTER = 'api';
 
 interface StoredContext {
@@ -33,7 +35,7 @@ export class ExecutionsService {
    * Manual trigger: 404 for an unknown job, 409 when the job is disabled or manual runs are off,
    * and 409 with the execution's id when the job forbids overlap and one is in progress.
    */
-  async triggerManual(jobId: string, payload?: unknown): Promise<{ execution_id: string }> {
+  async triggerManual(jobId: string, payload: unknown, user: AuthUser): Promise<{ execution_id: string }> {
     const job = await this.jobs.require(jobId);
     if (!job.enabled) throw new ConflictError(`job ${jobId} is disabled`);
     if (!job.manual_trigger) throw new ConflictError(`job ${jobId} does not allow manual triggers`);
@@ -46,6 +48,7 @@ export class ExecutionsService {
       triggerMetadata: payload === undefined ? {} : { webhook: { payload, query_params: {}, headers: {} } },
     });
     if (!outcome.started) throw new ExecutionInProgressError(outcome.activeExecutionId);
+    await this.executions.setTriggeredBy(outcome.execution.id, user.id);
     this.logger.log({ job_id: jobId, execution_id: outcome.execution.id }, 'manual trigger');
     return { execution_id: outcome.execution.id };
   }
@@ -55,8 +58,9 @@ export class ExecutionsService {
    * worker holding it told over Redis (it ends `cancelled` within seconds). 404 for an unknown
    * id, 409 when it has already finished.
    */
-  async stop(id: string): Promise<StopExecutionResponse> {
-    const result = await this.executions.requestStop(id, { by: STOP_REQUESTER, userId: null });
+  async stop(id: string, user: AuthUser): Promise<StopExecutionResponse> {
+    await this.require(id, user);
+    const result = await this.executions.requestStop(id, { by: STOP_REQUESTER, userId: uuidOrNull(user.id) });
     if (result.outcome === 'not_found') throw new NotFoundError(`execution ${id} not found`);
     if (result.outcome === 'finished') throw new ExecutionAlreadyFinishedError(id, result.status);
     const e = result.execution;
@@ -69,7 +73,9 @@ export class ExecutionsService {
         this.logger.warn({ job_id: e.job_id, execution_id: id, err }, 'stop not announced (redis); the worker will see the flag');
       }
     } else {
-      this.logger.log({ job_id: e.job_id, execution_id: id }, 'pending execution cancelled');
+      this.logger.log({ job_id: e.job_id, execution_id: id }, e.next_attempt_at ? 'execution waiting for a retry cancelled' : 'pending execution cancelled');
+      // Its delayed resume would find nothing to do; removed so that it does not linger.
+      if (e.next_attempt_at) await this.dispatcher.cancelResume(e).catch((err: unknown) => this.logger.warn({ execution_id: id, err }, 'delayed resume not removed'));
     }
     return {
       execution_id: id,
@@ -80,15 +86,17 @@ export class ExecutionsService {
     };
   }
 
-  async list(q: ListExecutionsQuery): Promise<{ items: ExecutionView[]; total: number; page: number; page_size: number }> {
+  /** Without `job:write` a caller sees only the executions they triggered. */
+  async list(q: ListExecutionsQuery, user: AuthUser): Promise<{ items: ExecutionView[]; total: number; page: number; page_size: number }> {
     const { items, total } = await this.executions.list({
+      triggeredBy: user.permissions.includes(SEE_ALL_EXECUTIONS) ? undefined : user.id,
       jobId: q.job_id, status: q.status, triggerSource: q.trigger_source, from: q.from, to: q.to, page: q.page, pageSize: q.page_size,
     });
     return { items: items.map((e) => presentExecution(e)), total, page: q.page, page_size: q.page_size };
   }
 
-  async get(id: string): Promise<ExecutionView> {
-    const e = await this.require(id);
+  async get(id: string, user: AuthUser): Promise<ExecutionView> {
+    const e = await this.require(id, user);
     const ctx = await this.readContext(e);
     const steps: StepSummary[] = Object.entries(ctx?.steps ?? {}).map(([stepId, s]) => ({
       step_id: stepId,
@@ -100,16 +108,17 @@ export class ExecutionsService {
     return presentExecution(e, steps);
   }
 
-  async getContext(id: string): Promise<unknown> {
-    const e = await this.require(id);
+  async getContext(id: string, user: AuthUser): Promise<unknown> {
+    const e = await this.require(id, user);
     const ctx = await this.readContext(e);
     if (!ctx) throw new NotFoundError(`execution ${id} has no stored context yet (status ${e.status})`);
     return ctx;
   }
 
-  private async require(id: string): Promise<ExecutionRecord> {
+  /** An execution the caller may not see is a 404, like one that does not exist. */
+  private async require(id: string, user: AuthUser): Promise<ExecutionRecord> {
     const e = await this.executions.findById(id);
-    if (!e) throw new NotFoundError(`execution ${id} not found`);
+    if (!e || (!user.permissions.includes(SEE_ALL_EXECUTIONS) && e.triggered_by !== user.id)) throw new NotFoundError(`execution ${id} not found`);
     return e;
   }
 
@@ -122,4 +131,11 @@ export class ExecutionsService {
       throw err;
     }
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** cancel_requested_by_user_id is a uuid column: a Keycloak subject that is not one is left out. */
+function uuidOrNull(id: string): string | null {
+  return UUID.test(id) ? id : null;
 }

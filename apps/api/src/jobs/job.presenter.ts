@@ -16,6 +16,9 @@ export interface JobView {
   last_run_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Who created the job and who last changed it (user ids; null before users existed). */
+  created_by: string | null;
+  updated_by: string | null;
   definition?: JobDefinition;
   /** The webhook URL and settings (the secret only in the answer that issued it). */
   webhook?: WebhookInfoDto | null;
@@ -37,6 +40,8 @@ export function presentJob(job: JobRecord, definition?: JobDefinition, webhook?:
     last_run_at: iso(job.last_run_at),
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
+    created_by: job.created_by ?? null,
+    updated_by: job.updated_by ?? null,
     ...(definition ? { definition } : {}),
     ...(webhook !== undefined ? { webhook } : {}),
   };

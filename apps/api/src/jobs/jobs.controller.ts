@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, RequirePermissions } from '../auth/auth.decorators';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { JOB_DEFINITION_SCHEMA_REF } from './job-definition.openapi';
 import { UuidPipe } from '../errors/uuid.pipe';
@@ -12,37 +14,43 @@ const definitionBody = {
 };
 
 @ApiTags('jobs')
+@ApiBearerAuth()
 @Controller('api/jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a job from a definition' })
+  @RequirePermissions('job:write')
+  @ApiOperation({ summary: 'Create a job from a definition (at most JOB_DEFINITION_BODY_LIMIT, default 1 MB)' })
   @ApiBody(definitionBody)
-  create(@Body() body: unknown) {
-    return this.jobs.create(body);
+  create(@Body() body: unknown, @CurrentUser() user: AuthUser) {
+    return this.jobs.create(body, user);
   }
 
   @Get()
+  @RequirePermissions('job:read')
   @ApiOperation({ summary: 'List jobs (pagination, filter by name and enabled)' })
   list(@Query() query: ListJobsQuery) {
     return this.jobs.list(query);
   }
 
   @Get(':id')
+  @RequirePermissions('job:read')
   @ApiOperation({ summary: 'A job with its current definition' })
   get(@Param('id', UuidPipe) id: string) {
     return this.jobs.get(id);
   }
 
   @Put(':id')
+  @RequirePermissions('job:write')
   @ApiOperation({ summary: 'Replace the definition (stored as a new version)' })
   @ApiBody(definitionBody)
-  update(@Param('id', UuidPipe) id: string, @Body() body: unknown) {
-    return this.jobs.update(id, body);
+  update(@Param('id', UuidPipe) id: string, @Body() body: unknown, @CurrentUser() user: AuthUser) {
+    return this.jobs.update(id, body, user);
   }
 
   @Delete(':id')
+  @RequirePermissions('job:delete')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a job (its executions are kept)' })
   async remove(@Param('id', UuidPipe) id: string): Promise<void> {
@@ -50,14 +58,16 @@ export class JobsController {
   }
 
   @Post(':id/enable')
+  @RequirePermissions('job:write')
   @HttpCode(200)
-  enable(@Param('id', UuidPipe) id: string) {
-    return this.jobs.setEnabled(id, true);
+  enable(@Param('id', UuidPipe) id: string, @CurrentUser() user: AuthUser) {
+    return this.jobs.setEnabled(id, true, user);
   }
 
   @Post(':id/disable')
+  @RequirePermissions('job:write')
   @HttpCode(200)
-  disable(@Param('id', UuidPipe) id: string) {
-    return this.jobs.setEnabled(id, false);
+  disable(@Param('id', UuidPipe) id: string, @CurrentUser() user: AuthUser) {
+    return this.jobs.setEnabled(id, false, user);
   }
 }

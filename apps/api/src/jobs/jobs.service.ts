@@ -4,6 +4,7 @@ import { Database, JobsRepository, type JobMetadata, type JobRecord } from '@vec
 import { nextFireTime, validateJobDefinition, type JobDefinition } from '@vecron/definitions';
 import type { ExecutorRegistry } from '@vecron/executors';
 import { OBJECT_STORAGE, jobDefinitionKey, jobDefinitionVersionKey, jobPrefix, type ObjectStorage } from '@vecron/storage';
+import type { AuthUser } from '../auth/auth-user';
 import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
 import type { ListJobsQuery } from './dto/list-jobs.query';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -38,7 +39,7 @@ export class JobsService {
     return d;
   }
 
-  async create(raw: unknown): Promise<JobView> {
+  async create(raw: unknown, user: AuthUser): Promise<JobView> {
     // The webhook secret is kept out of the stored definition (encrypted in PostgreSQL instead).
     const { definition, plan } = this.webhooks.prepare(raw, (r) => this.validate(r));
     const id = randomUUID();
@@ -46,7 +47,9 @@ export class JobsService {
     try {
       // The row only commits after both objects are stored: a storage failure leaves no row.
       const { job, webhook } = await this.db.transaction(async (tx) => {
-        const row = await this.jobs.insert(id, this.metadata(id, definition, new Date()), tx);
+        const inserted = await this.jobs.insert(id, this.metadata(id, definition, new Date()), tx);
+        await this.jobs.setAuthor(id, user.id, true, tx);
+        const row = { ...inserted, created_by: user.id, updated_by: user.id };
         const hook = await this.webhooks.save(id, plan, row.webhook_enabled, tx);
         await this.storage.put(jobDefinitionVersionKey(id, 1), body, { contentType: 'application/json' });
         await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
@@ -72,7 +75,7 @@ export class JobsService {
   }
 
   /** Stores a new version; the previous versions stay readable for executions that ran them. */
-  async update(id: string, raw: unknown): Promise<JobView> {
+  async update(id: string, raw: unknown, user: AuthUser): Promise<JobView> {
     const current = await this.require(id);
     const { definition, plan } = this.webhooks.prepare(raw, (r) => this.validate(r));
     const version = current.current_version + 1;
@@ -80,8 +83,10 @@ export class JobsService {
     // A new version key never overwrites anything; it only becomes current when the row commits.
     await this.storage.put(jobDefinitionVersionKey(id, version), body, { contentType: 'application/json' });
     const { job, webhook } = await this.db.transaction(async (tx) => {
-      const row = await this.jobs.updateVersion(id, current.current_version, this.metadata(id, definition, new Date()), tx);
-      if (!row) throw new ConflictError(`job ${id} was changed or deleted concurrently; reload and retry`);
+      const updated = await this.jobs.updateVersion(id, current.current_version, this.metadata(id, definition, new Date()), tx);
+      if (!updated) throw new ConflictError(`job ${id} was changed or deleted concurrently; reload and retry`);
+      await this.jobs.setAuthor(id, user.id, false, tx);
+      const row = { ...updated, updated_by: user.id };
       const hook = await this.webhooks.save(id, plan, row.webhook_enabled, tx);
       await this.storage.put(jobDefinitionKey(id), body, { contentType: 'application/json' });
       return { job: row, webhook: hook };
@@ -95,7 +100,7 @@ export class JobsService {
     this.logger.log({ job_id: id }, 'job deleted');
   }
 
-  async setEnabled(id: string, enabled: boolean): Promise<JobView> {
+  async setEnabled(id: string, enabled: boolean, user: AuthUser): Promise<JobView> {
     const job = await this.require(id);
     let next: Date | null = job.next_run_at;
     if (enabled && !job.enabled) {
@@ -105,8 +110,10 @@ export class JobsService {
       const from = job.last_fire_time ?? job.updated_at;
       next = definition.schedule && definition.triggers.scheduled ? nextFireTime(definition.schedule, { after: from, createdAt: job.last_fire_time ?? job.created_at }) : null;
     }
-    const row = await this.jobs.setEnabled(id, enabled, next);
-    if (!row) throw new NotFoundError(`job ${id} not found`);
+    const changed = await this.jobs.setEnabled(id, enabled, next);
+    if (!changed) throw new NotFoundError(`job ${id} not found`);
+    await this.jobs.setAuthor(id, user.id, false);
+    const row = { ...changed, updated_by: user.id };
     this.logger.log({ job_id: id }, enabled ? 'job enabled' : 'job disabled');
     return presentJob(row);
   }

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
+import { SystemConfigController } from './system-config.controller';
 import { SystemController } from './system.controller';
 import { SystemService } from './system.service';
 
-/** System state: `GET /api/system/circuits`. */
-@Module({ controllers: [SystemController], providers: [SystemService] })
+/** /api/system/*: the effective configuration, the circuit breakers (the audit log is served by AuditModule). */
+@Module({
+  controllers: [SystemConfigController, SystemController],
+  providers: [SystemService],
+})
 export class SystemModule {}

@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { SECRET_MASK } from '@vecron/context';
 import { SecretCipherError, VariableNameTakenError, VariablesRepository, type VariableRecord } from '@vecron/db';
-import { ConflictError, NotFoundError, RequestValidationError } from '../errors/app-errors';
+import type { AuthUser } from '../auth/auth-user';
+import { SEE_SENSITIVE_VARIABLES } from '../auth/permissions';
+import { ConflictError, ForbiddenError, NotFoundError, RequestValidationError } from '../errors/app-errors';
 import { JobsService } from '../jobs/jobs.service';
 import type { CreateVariableDto, ListVariablesQuery, UpdateVariableDto } from './dto/variable.dto';
 
@@ -36,12 +38,17 @@ export class VariablesService {
 
   constructor(private readonly variables: VariablesRepository, private readonly jobs: JobsService) {}
 
-  async list(q: ListVariablesQuery): Promise<{ items: VariableView[]; total: number; page: number; page_size: number }> {
-    const { items, total } = await this.variables.list({ scope: q.scope, jobId: q.job_id, page: q.page, pageSize: q.page_size });
+  /** Without `variable:encrypt` a caller sees only non-sensitive variables. */
+  async list(q: ListVariablesQuery, user: AuthUser): Promise<{ items: VariableView[]; total: number; page: number; page_size: number }> {
+    const { items, total } = await this.variables.list({
+      scope: q.scope, jobId: q.job_id, excludeSensitive: !user.permissions.includes(SEE_SENSITIVE_VARIABLES), page: q.page, pageSize: q.page_size,
+    });
     return { items: items.map(present), total, page: q.page, page_size: q.page_size };
   }
 
-  async create(dto: CreateVariableDto): Promise<VariableView> {
+  /** Creating a sensitive variable needs `variable:encrypt`. */
+  async create(dto: CreateVariableDto, user: AuthUser): Promise<VariableView> {
+    if (dto.is_sensitive && !user.permissions.includes(SEE_SENSITIVE_VARIABLES)) throw new ForbiddenError(`missing permission ${SEE_SENSITIVE_VARIABLES}`);
     const jobId = dto.job_id ?? null;
     if (jobId && !(await this.jobs.exists(jobId))) throw new RequestValidationError([{ path: 'job_id', message: `job ${jobId} not found` }]);
     const row = await this.guard(() =>
@@ -51,8 +58,9 @@ export class VariablesService {
     return present(row);
   }
 
-  async update(id: string, dto: UpdateVariableDto): Promise<VariableView> {
-    const current = await this.require(id);
+  async update(id: string, dto: UpdateVariableDto, user: AuthUser): Promise<VariableView> {
+    const current = await this.require(id, user);
+    if (dto.is_sensitive && !user.permissions.includes(SEE_SENSITIVE_VARIABLES)) throw new ForbiddenError(`missing permission ${SEE_SENSITIVE_VARIABLES}`);
     const sensitive = dto.is_sensitive ?? current.is_sensitive;
     if (dto.value === undefined && sensitive !== current.is_sensitive) {
       throw new RequestValidationError([{ path: 'value', message: 'a new value is required when is_sensitive changes' }]);
@@ -68,14 +76,16 @@ export class VariablesService {
     return present(row);
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, user: AuthUser): Promise<void> {
+    await this.require(id, user);
     if (!(await this.variables.delete(id))) throw new NotFoundError(`variable ${id} not found`);
     this.logger.log({ variable_id: id }, 'variable deleted');
   }
 
-  private async require(id: string): Promise<VariableRecord> {
+  /** A sensitive variable is invisible (404) to a caller without `variable:encrypt`. */
+  private async require(id: string, user: AuthUser): Promise<VariableRecord> {
     const v = await this.variables.findById(id);
-    if (!v) throw new NotFoundError(`variable ${id} not found`);
+    if (!v || (v.is_sensitive && !user.permissions.includes(SEE_SENSITIVE_VARIABLES))) throw new NotFoundError(`variable ${id} not found`);
     return v;
   }
 

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConsumes, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { WebhookAcceptedDto } from './dto/webhook.dto';
 import { REQUEST_ID_HEADER, WebhookReceiverService, requestIdOf } from './webhook-receiver.service';
 
@@ -10,6 +11,7 @@ export class WebhookReceiverController {
   constructor(private readonly receiver: WebhookReceiverService) {}
 
   @Post(':key')
+  @Public()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Start a job from a signed request (public endpoint)',

@@ -1,15 +1,18 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequirePermissions } from '../auth/auth.decorators';
 import { UuidPipe } from '../errors/uuid.pipe';
 import { ListWebhooksQuery, WebhookInfoDto, WebhookListDto } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
+@ApiBearerAuth()
 @Controller('api')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get('webhooks')
+  @RequirePermissions('webhook:read')
   @ApiOperation({ summary: 'Jobs with a webhook: URL, enabled, rate limit, last call, calls in the last 24 h (never secrets)' })
   @ApiOkResponse({ type: WebhookListDto })
   list(@Query() query: ListWebhooksQuery): Promise<WebhookListDto> {
@@ -17,6 +20,7 @@ export class WebhooksController {
   }
 
   @Post('jobs/:id/webhook/regenerate')
+  @RequirePermissions('webhook:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new webhook key and secret (returned once); the old URL answers 404 at once' })
   @ApiOkResponse({ type: WebhookInfoDto })

@@ -163,5 +163,9 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     const stale = await this.executions.findStalePending(new Date(Date.now() - this.config.SCHEDULER_RECOVERY_INTERVAL_MS), 500);
     await this.dispatcher.enqueueMany(stale, 0);
     if (stale.length) this.logger.warn({ count: stale.length }, 're-enqueued pending executions');
+    // Executions waiting for a retry whose delayed resume job is overdue (lost with Redis data): added again (a no-op if Bull still holds it).
+    const waiting = await this.executions.findOverdueWaiting(new Date(Date.now() - this.config.SCHEDULER_RECOVERY_INTERVAL_MS), 500);
+    await this.dispatcher.enqueueResumes(waiting);
+    if (waiting.length) this.logger.warn({ count: waiting.length }, 're-enqueued overdue retry resumes');
   }
 }

@@ -12,14 +12,6 @@ export class WorkerEnv extends BaseEnv {
   @IsInt() @Min(0) @Max(3_600_000)
   WORKER_SHUTDOWN_GRACE_MS: number = 30_000;
 
-  /** Longest back-off between two attempts of a step that failed with a retryable error. */
-  @IsInt() @Min(0) @Max(3_600_000)
-  WORKER_RETRY_MAX_BACKOFF_MS: number = 30_000;
-
-  /** First back-off between attempts (doubles each time). */
-  @IsInt() @Min(0) @Max(600_000)
-  WORKER_RETRY_BASE_BACKOFF_MS: number = 1_000;
-
   /** How often the worker tells the system database its running executions are alive. */
   @IsInt() @Min(1_000) @Max(600_000)
   WORKER_HEARTBEAT_MS: number = 10_000;

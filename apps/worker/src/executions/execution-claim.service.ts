@@ -67,7 +67,10 @@ export class ExecutionClaimService {
       this.logger.info({ execution_id: executionId }, 'execution already claimed or finished; delivery ignored');
       return { claimed: false, skipped: false };
     }
-    const { claimed } = attempt;
+    return this.withVariables(attempt.claimed);
+  }
+
+  private withVariables(claimed: ClaimedExecution): ClaimOutcome {
     let variables: ResolvedVariables | Error;
     try {
       variables = this.variables.resolve(claimed.variables);
@@ -76,6 +79,19 @@ export class ExecutionClaimService {
       variables = err as Error;
     }
     return { claimed: true, execution: claimed.execution, variables };
+  }
+
+  /**
+   * The resume of a waiting `running` execution: conditional (one delivery wins), with the
+   * variables as they are now. Never an overlap skip: the execution already holds its job's slot.
+   */
+  async claimResume(executionId: string, workerId: string): Promise<ClaimOutcome> {
+    const claimed = await this.executions.claimResumeWithVariables(executionId, workerId);
+    if (!claimed) {
+      this.logger.info({ execution_id: executionId }, 'execution not waiting any more (resumed, stopped or finished); resume ignored');
+      return { claimed: false, skipped: false };
+    }
+    return this.withVariables(claimed);
   }
 
   /** A run of the job ended: wakes its waiting executions (overlap queue, max_concurrent). */

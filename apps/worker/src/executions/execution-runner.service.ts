@@ -10,16 +10,18 @@ import {
   type ExecutionError,
   type ExecutionRecord,
   type ExecutionStatus,
+  type NewAttempt,
   type ResolvedVariables,
   type StopRequest,
 } from '@vecron/db';
 import { nextFireTime, type JobDefinition } from '@vecron/definitions';
+import { ExecutionDispatcher } from '@vecron/queue';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
 import { DefinitionCache } from './definition.cache';
 import { ExecutionAbort, type AbortCause } from './execution-abort.error';
 import { ExecutionClaimService } from './execution-claim.service';
 import { SecretMaskingLogger } from './secret-masking.logger';
-import { StepLoop } from './step-loop.service';
+import { StepLoop, type StepLoopStart } from './step-loop.service';
 
 interface RunState {
   controller: AbortController;
@@ -29,8 +31,10 @@ interface RunState {
 /**
  * Runs one execution: claim it (pending → running, once), load the definition version it
  * names, run its steps (StepLoop) under the job's timeout, finish in success / failed /
- * timeout / cancelled, and for a fixed-delay schedule set the next fire from the end of this run.
- * Keeps the executions in flight for the heartbeat and the shutdown.
+ * timeout / cancelled / dead_letter, and for a fixed-delay schedule set the next fire from the
+ * end of this run. A step to retry is not waited for here: the execution stays `running`,
+ * held by no worker, and a delayed Bull job resumes it (`ExecutionDispatcher.scheduleResume`,
+ * `resume`). Keeps the executions in flight for the heartbeat and the shutdown.
  */
 @Injectable()
 export class ExecutionRunner {
@@ -45,6 +49,7 @@ export class ExecutionRunner {
     private readonly definitions: DefinitionCache,
     private readonly steps: StepLoop,
     private readonly loggers: SecretMaskingLogger,
+    private readonly dispatcher: ExecutionDispatcher,
   ) {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
@@ -81,12 +86,39 @@ export class ExecutionRunner {
   }
 
   /**
-   * Runs a delivered execution. Returns its final status, `cancelled` when it was skipped for an
+   * Runs a delivered execution. Returns its final status, `running` when a step waits for a
+   * retry (resumed later by a delayed Bull job), `cancelled` when it was skipped for an
    * overlapping run, or null when there was nothing to do (a duplicate delivery).
    */
   async run(executionId: string): Promise<ExecutionStatus | null> {
     const claim = await this.claims.claim(executionId, this.workerId);
     if (!claim.claimed) return claim.skipped ? 'cancelled' : null;
+    const e = claim.execution;
+    // A replay from the failed step starts there, with the original's context before it.
+    const start: StepLoopStart | undefined =
+      e.resume_step && e.replay_of ? { stepId: e.resume_step, attempt: 1, contextOf: { jobId: e.job_id, executionId: e.replay_of } } : undefined;
+    return this.runClaimed(claim.execution, claim.variables, start);
+  }
+
+  /**
+   * Resumes a `running` execution that waits (a retry, or recovery after its worker died) at its
+   * `resume_step`, from its own saved context, as the row's `attempt`. The claim is conditional:
+   * of several deliveries exactly one resumes it; the others (and a delivery after a stop) return
+   * null. The job's timeout counts from the first claim.
+   */
+  async resume(executionId: string): Promise<ExecutionStatus | null> {
+    const claim = await this.claims.claimResume(executionId, this.workerId);
+    if (!claim.claimed) return null;
+    const e = claim.execution;
+    const start: StepLoopStart | undefined = e.resume_step
+      ? { stepId: e.resume_step, attempt: e.attempt, contextOf: { jobId: e.job_id, executionId: e.id } }
+      : undefined;
+    return this.runClaimed(e, claim.variables, start);
+  }
+
+  private async runClaimed(execution: ExecutionRecord, variables: ResolvedVariables | Error, start: StepLoopStart | undefined): Promise<ExecutionStatus | null> {
+    const executionId = execution.id;
+    const claim = { execution, variables };
     const controller = new AbortController();
     let release!: () => void;
     const done = new Promise<void>((r) => (release = r));
@@ -95,14 +127,19 @@ export class ExecutionRunner {
     const requested = stopRequestOf(claim.execution);
     if (requested) this.stop(requested);
     try {
-      return await this.execute(claim.execution, claim.variables, controller);
+      return await this.execute(claim.execution, claim.variables, controller, start);
     } finally {
       this.running.delete(executionId);
       release();
     }
   }
 
-  private async execute(execution: ExecutionRecord, resolved: ResolvedVariables | Error, controller: AbortController): Promise<ExecutionStatus> {
+  private async execute(
+    execution: ExecutionRecord,
+    resolved: ResolvedVariables | Error,
+    controller: AbortController,
+    start: StepLoopStart | undefined,
+  ): Promise<ExecutionStatus> {
     const bindings = { job_id: execution.job_id, execution_id: execution.id };
     let definition: JobDefinition;
     try {
@@ -123,10 +160,11 @@ export class ExecutionRunner {
     }
     const log = this.loggers.forExecution(bindings, secrets);
 
-    const timer = setTimeout(
-      () => controller.abort(new ExecutionAbort('timeout', `execution exceeded timeout_seconds=${definition.timeout_seconds}`)),
-      definition.timeout_seconds * 1000,
-    );
+    // The timeout counts from the first claim: a resumed run gets what is left.
+    const deadline = (execution.started_at?.getTime() ?? Date.now()) + definition.timeout_seconds * 1000;
+    const timeoutMessage = `execution exceeded timeout_seconds=${definition.timeout_seconds}`;
+    if (deadline <= Date.now()) return this.finish(execution, 'timeout', { message: timeoutMessage, ...(start ? { step_id: start.stepId } : {}) }, log);
+    const timer = setTimeout(() => controller.abort(new ExecutionAbort('timeout', timeoutMessage)), deadline - Date.now());
     let result;
     try {
       result = await this.steps.run({
@@ -138,11 +176,30 @@ export class ExecutionRunner {
         signal: controller.signal,
         stop: (request) => void this.stop(request),
         log,
+        ...(start ? { start } : {}),
       });
     } finally {
       clearTimeout(timer);
     }
-    const final = await this.finish(execution, result.status, result.error, log);
+    const attempts = result.attempts.map((a) => ({ ...a, worker_id: this.workerId }));
+    if ('wait' in result) {
+      // Resumed at the deadline at the latest, where it ends `timeout`.
+      const delayMs = Math.min(result.wait.delayMs, Math.max(0, deadline - Date.now()));
+      const waiting = await this.dispatcher.scheduleResume(execution.id, result.wait.stepId, delayMs, {
+        attempt: result.wait.attempt,
+        expectWorkerId: this.workerId,
+        attempts,
+      });
+      if (waiting) {
+        log.info({ step_id: result.wait.stepId, next_attempt: result.wait.attempt, next_attempt_at: waiting.next_attempt_at }, 'execution waiting for a retry');
+        return 'running';
+      }
+      // Not left waiting: a stop was asked for meanwhile.
+      const row = await this.executions.findById(execution.id);
+      const stop = row ? stopRequestOf(row) : null;
+      return this.finish(execution, stop ? 'cancelled' : 'failed', stop ? { ...stoppedError(stop), step_id: result.wait.stepId } : result.error, log, attempts);
+    }
+    const final = await this.finish(execution, result.status, result.error, log, attempts);
     await this.claims.afterFinish(execution, definition);
     if (definition.schedule?.type === 'fixed_delay' && definition.triggers.scheduled && execution.trigger_source === 'scheduled') {
       await this.jobs.setNextRunAfterRun(execution.job_id, nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() }));
@@ -150,8 +207,14 @@ export class ExecutionRunner {
     return final;
   }
 
-  private async finish(execution: ExecutionRecord, status: ExecutionStatus, error: ExecutionError | null, log: Logger): Promise<ExecutionStatus> {
-    const row = await this.executions.finish(execution.id, status, error);
+  private async finish(
+    execution: ExecutionRecord,
+    status: ExecutionStatus,
+    error: ExecutionError | null,
+    log: Logger,
+    attempts: NewAttempt[] = [],
+  ): Promise<ExecutionStatus> {
+    const row = await this.executions.finish(execution.id, status, error, undefined, undefined, { attempts });
     log.info({ status, duration_ms: row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null }, 'execution finished');
     return row?.status ?? status;
   }

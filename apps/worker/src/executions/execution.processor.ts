@@ -32,7 +32,8 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     }, this.config.WORKER_HEARTBEAT_MS);
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
       try {
-        await this.runner.run(job.data.execution_id);
+        if (job.data.resume) await this.runner.resume(job.data.execution_id);
+        else await this.runner.run(job.data.execution_id);
       } catch (err) {
         // The claim or the finish could not reach the system database: Bull records the failure.
         this.logger.error({ execution_id: job.data.execution_id, err }, 'execution delivery failed');

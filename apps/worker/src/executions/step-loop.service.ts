@@ -16,12 +16,12 @@ import {
   type JobContext,
   type WebhookData,
 } from '@vecron/context';
-import type { ExecutionError, ExecutionRecord, ExecutionsRepository, ExecutionStatus, StopRequest } from '@vecron/db';
+import type { ExecutionError, ExecutionRecord, ExecutionsRepository, ExecutionStatus, NewAttempt, StopRequest } from '@vecron/db';
 import type { JobDefinition, StepDefinition } from '@vecron/definitions';
 import { StepError, type ExecutorRegistry } from '@vecron/executors';
 import type { ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
-import { decideRetry, type RetrySettings } from './retry.policy';
+import { decideRetry, type RandomSource } from './retry.policy';
 import type { StepCircuitGuard } from './step-circuit.guard';
 
 /** One execution's run through its steps. */
@@ -40,30 +40,37 @@ export interface StepLoopInput {
   stop: (request: StopRequest) => void;
   /** The execution's logger (job_id, execution_id; masking its secrets). */
   log: Logger;
+  /** Start at a step instead of the first one (a resume, or a replay from the failed step). */
+  start?: StepLoopStart;
 }
 
-export interface StepLoopResult {
-  status: ExecutionStatus;
-  error: ExecutionError | null;
+/** Where a resumed run starts and which saved context it continues from. */
+export interface StepLoopStart {
+  stepId: string;
+  /** The attempt number that step runs as (later steps start at 1). */
+  attempt: number;
+  /**
+   * The execution whose saved context holds the steps before `stepId`: this execution itself (a
+   * resume), or the replayed original (only its steps before `stepId`, its files and webhook data
+   * are taken).
+   */
+  contextOf: { jobId: string; executionId: string };
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+export type StepLoopResult =
+  /** The run ended (terminal status). */
+  | { status: ExecutionStatus; error: ExecutionError | null; attempts: NewAttempt[] }
+  /** A step failed with a retryable error and has retries left: resume it at `attempt` after `delayMs`. */
+  | { status: 'running'; wait: { stepId: string; attempt: number; delayMs: number }; error: ExecutionError; attempts: NewAttempt[] };
 
 /**
  * Runs an execution's steps in order through the executor registry: a step whose condition is
- * false is skipped, templates are resolved against the context, a retryable failure is retried
- * as `decideRetry` says, the first failure ends the run naming the step. The whole context is
- * saved to object storage before the first step and after every step.
+ * false is skipped, templates are resolved against the context, the first failure ends the run
+ * naming the step. A retryable failure with retries left (`decideRetry`) ends the run with a
+ * `wait`: the runner schedules a delayed resume at that step (no sleeping in the worker). A run
+ * may start at a given step from a saved context (`start`). The whole context is saved to
+ * object storage before the first step and after every step; every attempt is returned for
+ * the execution's attempt records.
  */
 export class StepLoop {
   constructor(
@@ -71,13 +78,14 @@ export class StepLoop {
     private readonly storage: ObjectStorage,
     private readonly contexts: ContextStore,
     private readonly executions: ExecutionsRepository,
-    private readonly retry: RetrySettings,
+    /** Jitter's random source (tests inject their own). */
+    private readonly random: RandomSource = Math.random,
     /** Circuit breakers per target (none: steps always run). */
     private readonly circuits?: StepCircuitGuard,
   ) {}
 
   async run(input: StepLoopInput): Promise<StepLoopResult> {
-    const { execution, definition, secrets, signal, log } = input;
+    const { execution, definition, secrets, signal, log, start } = input;
     const mask = <T>(v: T): T => (secrets.length ? maskDeep(v, secrets) : v);
     const save = (ctx: JobContext) => this.contexts.save(mask(ctx));
     const startedAt = execution.started_at ?? new Date();
@@ -86,11 +94,24 @@ export class StepLoop {
     let context: JobContext = createJobContext({ executionId: execution.id, jobId: execution.job_id, variables: input.storedVariables, ...(webhook ? { webhook } : {}) });
     let status: ExecutionStatus = 'success';
     let error: ExecutionError | null = null;
+    let wait: { stepId: string; attempt: number; delayMs: number } | null = null;
+    const attempts: NewAttempt[] = [];
+    let startIndex = 0;
     try {
+      if (start) {
+        startIndex = definition.steps.findIndex((s) => s.id === start.stepId);
+        if (startIndex < 0) {
+          const message = `step "${start.stepId}" to resume at is not in definition version ${execution.definition_version}`;
+          return { status: 'failed', error: { message, step_id: start.stepId, code: 'RESUME_STEP_UNKNOWN' }, attempts };
+        }
+        context = await this.continuedContext(context, start, definition.steps.slice(0, startIndex));
+      }
       await save(context);
-      for (const step of definition.steps) {
+      for (const [index, step] of definition.steps.entries()) {
+        if (index < startIndex) continue;
         if (signal.aborted) break;
-        const scope = createTemplateScope({ context, variables: input.values, startedAt, timezone, attempt: execution.attempt, triggerSource: execution.trigger_source });
+        const attempt = start && index === startIndex ? start.attempt : 1;
+        const scope = createTemplateScope({ context, variables: input.values, startedAt, timezone, attempt, triggerSource: execution.trigger_source });
         const stepStart = new Date();
         try {
           if (step.condition && !evaluateCondition(step.condition, scope)) {
@@ -107,25 +128,40 @@ export class StepLoop {
           const config = this.registry.resolveConfig(step.type, step.config, (value) => resolveTemplates(value, scope));
           const resolveTemplate = (template: string): unknown => resolveTemplateString(template, scope);
           const files: FileEntry[] = [];
-          const output = await this.runStep(step, config, input, files, resolveTemplate);
+          const output = await this.runStep(step, config, input, files, resolveTemplate, attempt);
           context = recordStepSuccess(context, step.id, output, { startedAt: stepStart });
           if (files.length > 0) context = appendFiles(context, files);
+          attempts.push({ step_id: step.id, attempt, status: 'success', started_at: stepStart, finished_at: new Date() });
           await save(context);
         } catch (err) {
           const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
           const message = mask(abort ? (abort.code ? abort.message : `${abort.message} (during step "${step.id}")`) : (err as Error).message);
           context = recordStepFailure(context, step.id, { ...toStepError(abort ?? err), message }, { startedAt: stepStart });
-          await save(context);
-          status = abort ? abort.status : 'failed';
           error = {
             message,
             step_id: step.id,
             ...(abort?.code ? { code: abort.code } : err instanceof StepError ? { code: err.code, retryable: err.retryable } : { code: (err as Error).name }),
           };
-          log.warn({ step_id: step.id, err: message, status }, 'step failed');
+          // Retried on a delayed Bull job (no worker slot held while waiting), unless the run was aborted.
+          const decision = abort ? null : decideRetry(step, definition, err, attempt, this.random);
+          status = abort ? abort.status : decision?.retry === false && decision.reason === 'exhausted' ? 'dead_letter' : 'failed';
+          const finishedAt = new Date();
+          attempts.push({
+            step_id: step.id, attempt, status: 'failed', error_code: error.code ?? null, error_message: message, retryable: error.retryable ?? false,
+            started_at: stepStart, finished_at: finishedAt,
+            next_attempt_at: decision?.retry ? new Date(finishedAt.getTime() + decision.delayMs) : null,
+          });
+          await save(context);
+          if (decision?.retry) {
+            wait = { stepId: step.id, attempt: decision.attempt, delayMs: decision.delayMs };
+            log.warn({ step_id: step.id, attempt, next_attempt: decision.attempt, delay_ms: decision.delayMs, err: message }, 'step failed with a retryable error; retry scheduled');
+          } else {
+            log.warn({ step_id: step.id, attempt, err: message, status }, 'step failed');
+          }
           break;
         }
       }
+      if (wait && error) return { status: 'running', wait, error, attempts };
       if (status === 'success' && signal.aborted) {
         const abort = signal.reason as ExecutionAbort;
         status = abort.status;
@@ -137,43 +173,46 @@ export class StepLoop {
       error = { message: mask(`execution could not continue: ${(err as Error).message}`) };
       log.error({ err }, 'execution aborted by an infrastructure error');
     }
-    return { status, error };
+    return { status, error, attempts };
   }
 
-  /** Runs one step; a failed attempt is tried again when decideRetry says so (step retry over job retry). */
-  private async runStep(
+  /**
+   * The context a resumed run continues from. A resume of this execution: its own saved context
+   * (the variables refreshed). A replay: a new context holding the original's states of the
+   * steps before the start step, its files and its webhook data.
+   */
+  private async continuedContext(fresh: JobContext, start: StepLoopStart, before: StepDefinition[]): Promise<JobContext> {
+    const saved = await this.contexts.load(start.contextOf.jobId, start.contextOf.executionId);
+    if (start.contextOf.executionId === fresh.execution_id) return { ...saved, variables: fresh.variables };
+    const steps: JobContext['steps'] = {};
+    for (const s of before) if (saved.steps[s.id]) steps[s.id] = saved.steps[s.id]!;
+    return { ...fresh, steps, files: [...saved.files], ...(saved.webhook && !fresh.webhook ? { webhook: saved.webhook } : {}) };
+  }
+
+  /** Runs one attempt of a step. */
+  private runStep(
     step: StepDefinition,
     config: unknown,
     input: StepLoopInput,
     files: FileEntry[],
     resolveTemplate: (template: string) => unknown,
+    attempt: number,
   ): Promise<unknown> {
-    const { execution, definition, signal } = input;
-    const stepLog = input.log.child({ step_id: step.id });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const call = (): Promise<unknown> => this.registry.run(step.type, config, {
-          jobId: execution.job_id,
-          executionId: execution.id,
-          stepId: step.id,
-          signal,
-          logger: stepLog,
-          storage: this.storage,
-          attempt,
-          // Only the successful attempt's files count.
-          addFile: (file) => void files.push(file),
-          resolveTemplate,
-        });
-        return await (this.circuits ? this.circuits.run(step.type, config, stepLog, call) : call());
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const decision = decideRetry(step, definition, err, attempt, this.retry);
-        if (!decision.retry) throw err;
-        files.length = 0;
-        stepLog.warn({ attempt, backoff_ms: decision.delayMs, err: (err as Error).message }, 'step failed with a retryable error; retrying');
-        await sleep(decision.delayMs, signal);
-        if (signal.aborted) throw err;
-      }
-    }
+    const { execution, signal } = input;
+    const log = input.log.child({ step_id: step.id });
+    const call = (): Promise<unknown> =>
+      this.registry.run(step.type, config, {
+        jobId: execution.job_id,
+        executionId: execution.id,
+        stepId: step.id,
+        signal,
+        logger: log,
+        storage: this.storage,
+        attempt,
+        addFile: (file) => void files.push(file),
+        resolveTemplate,
+      });
+    // Through the target's circuit breaker (shared by every worker), when it has one.
+    return this.circuits ? this.circuits.run(step.type, config, log, call) : call();
   }
 }

@@ -35,6 +35,8 @@ export interface ResolvedVariables {
 export interface VariableListFilter {
   scope?: 'global' | 'job';
   jobId?: string;
+  /** Leave sensitive variables out (callers who may not see them). */
+  excludeSensitive?: boolean;
   page: number;
   pageSize: number;
 }
@@ -114,6 +116,7 @@ export class VariablesRepository {
     const params: unknown[] = [];
     if (f.scope === 'global') where.push('job_id is null');
     if (f.scope === 'job') where.push('job_id is not null');
+    if (f.excludeSensitive) where.push('not is_sensitive');
     if (f.jobId) {
       params.push(f.jobId);
       where.push(`job_id = $${params.length}`);
