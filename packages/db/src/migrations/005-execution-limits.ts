@@ -20,7 +20,7 @@ alter table job_executions
   add column wait_check_at timestamptz;
 create unique index job_executions_one_overlap_waiter_idx on job_executions (job_id)
   where status = 'pending' and wait_reason in ('overlap_queue','cancel_previous');
-create index job_executions_waiting_idx on job_executions (job_id, created_at)
+create index job_executions_waiters_idx on job_executions (job_id, created_at)
   where status = 'pending' and wait_reason is not null;
 `,
 };
