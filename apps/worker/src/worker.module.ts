@@ -3,9 +3,11 @@ import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { createLogger, databaseOptions, loggerModule, queueOptions, storageOptions } from '@vecron/config';
 import { ContextStore } from '@vecron/context';
-import { DatabaseModule, ExecutionsRepository, JobsRepository, SensitiveKeysCheck, VariablesRepository } from '@vecron/db';
+import { Database, DatabaseModule, ExecutionsRepository, ExecutionWaitsRepository, JobsRepository, SensitiveKeysCheck, VariablesRepository } from '@vecron/db';
 import { createBuiltInExecutors, ExecutorRegistry, ExecutorsModule } from '@vecron/executors';
-import { ExecutionQueueModule } from '@vecron/queue';
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import { EXECUTIONS_QUEUE, ExecutionQueueModule, type ExecutionJobData } from '@vecron/queue';
 import { OBJECT_STORAGE, StorageModule, type ObjectStorage } from '@vecron/storage';
 import { WORKER_CONFIG, type WorkerEnv } from './config/worker.env';
 import { DefinitionCache } from './executions/definition.cache';
@@ -22,6 +24,9 @@ export function storeOutageSettings(cfg: WorkerEnv): StoreOutageSettings {
   return { baseDelayMs: cfg.WORKER_STORE_RETRY_BASE_MS, maxDelayMs: cfg.WORKER_STORE_RETRY_MAX_DELAY_MS, maxWaitMs: cfg.WORKER_STORE_RETRY_MAX_WAIT_MS };
 }
 import { createWorkerObservability } from './observe/worker-observability';
+import { createCircuitBreakers, createExecutionWaitService } from './executions/worker-guards.factory';
+import { ExecutionWaitService } from './executions/execution-wait.service';
+import { StepCircuitGuard } from './executions/step-circuit.guard';
 
 /** The worker's root logger: the shared setup, with the secret-masking hook. */
 export function createWorkerLogger(config: WorkerEnv): Logger {
@@ -70,18 +75,54 @@ export class WorkerModule {
         SensitiveKeysCheck,
         { provide: SecretMaskingLogger, inject: [PinoLogger], useFactory: (pino: PinoLogger) => new SecretMaskingLogger(pino.logger) },
         { provide: DefinitionCache, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new DefinitionCache(storage) },
+        { provide: ExecutionWaitsRepository, inject: [Database, ExecutionsRepository], useFactory: (db: Database, e: ExecutionsRepository) => new ExecutionWaitsRepository(db, e) },
+        {
+          provide: ExecutionWaitService,
+          inject: [ExecutionsRepository, ExecutionWaitsRepository, JobsRepository, DefinitionCache, getQueueToken(EXECUTIONS_QUEUE), SecretMaskingLogger, WORKER_CONFIG],
+          useFactory: (
+            executions: ExecutionsRepository,
+            waits: ExecutionWaitsRepository,
+            jobs: JobsRepository,
+            definitions: DefinitionCache,
+            queue: Queue<ExecutionJobData>,
+            loggers: SecretMaskingLogger,
+            cfg: WorkerEnv,
+          ) => createExecutionWaitService({ executions, waits, jobs, definitions, queue, logger: loggers.root, config: cfg }),
+        },
         {
           provide: ExecutionClaimService,
-          inject: [ExecutionsRepository, JobsRepository, VariablesRepository, SecretMaskingLogger],
-          useFactory: (executions: ExecutionsRepository, jobs: JobsRepository, variables: VariablesRepository, loggers: SecretMaskingLogger) =>
-            new ExecutionClaimService(executions, jobs, variables, loggers.root),
+          inject: [ExecutionsRepository, JobsRepository, VariablesRepository, SecretMaskingLogger, ExecutionWaitService, ExecutionWaitsRepository],
+          useFactory: (
+            executions: ExecutionsRepository,
+            jobs: JobsRepository,
+            variables: VariablesRepository,
+            loggers: SecretMaskingLogger,
+            waits: ExecutionWaitService,
+            waitsRepo: ExecutionWaitsRepository,
+          ) => new ExecutionClaimService(executions, jobs, variables, loggers.root, waits, waitsRepo),
         },
         { provide: StoreOutageGuard, inject: [WORKER_CONFIG], useFactory: (cfg: WorkerEnv) => new StoreOutageGuard(storeOutageSettings(cfg)) },
         {
           provide: StepLoop,
-          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, StoreOutageGuard],
-          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, outage: StoreOutageGuard) =>
-            new StepLoop(registry, storage, new ContextStore({ storage }), executions, Math.random, outage),
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, StoreOutageGuard, WORKER_CONFIG, getQueueToken(EXECUTIONS_QUEUE), SecretMaskingLogger],
+          useFactory: (
+            registry: ExecutorRegistry,
+            storage: ObjectStorage,
+            executions: ExecutionsRepository,
+            outage: StoreOutageGuard,
+            cfg: WorkerEnv,
+            queue: Queue<ExecutionJobData>,
+            loggers: SecretMaskingLogger,
+          ) =>
+            new StepLoop(
+              registry,
+              storage,
+              new ContextStore({ storage }),
+              executions,
+              Math.random,
+              outage,
+              cfg.CIRCUIT_BREAKER_ENABLED ? new StepCircuitGuard(createCircuitBreakers(queue.client, cfg, loggers.root), registry) : undefined,
+            ),
         },
         ExecutionRunner,
         ExecutionProcessor,

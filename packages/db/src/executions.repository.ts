@@ -169,6 +169,9 @@ const COLUMNS = `id, job_id, idempotency_key, status, trigger_source, trigger_me
 const STOP_COLUMNS = 'id, cancel_requested_at, cancel_requested_by, cancel_requested_by_user_id';
 type StopColumns = Pick<ExecutionRecord, 'id' | 'cancel_requested_at' | 'cancel_requested_by' | 'cancel_requested_by_user_id'>;
 
+/** Claim condition: the job has no max_concurrent limit (a primary-key probe of jobs). */
+const UNLIMITED_JOB = ` and not exists (select 1 from jobs j where j.id = job_executions.job_id and j.max_concurrent is not null)`;
+
 /** Options of `finish`. */
 export interface FinishOptions {
   /** Attempts to record in the same statement (no extra round trip). */
@@ -267,11 +270,16 @@ export class ExecutionsRepository {
    * A serialization failure (SQLSTATE 40001, possible when the server's default isolation is
    * above READ COMMITTED) also means another delivery got there first: null, not an error.
    * Throws ConcurrentRunError like `claim`.
+   *
+   * `unlimitedOnly` (default): a job with a `max_concurrent` limit is not claimed here (null is
+   * returned); `ExecutionWaitsRepository.claimLimited` claims it under the job's lock. started_at
+   * is the claim's own time (clock_timestamp), not its transaction's start, which may precede a
+   * wait for that lock.
    */
-  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db): Promise<ClaimedExecution | null> {
+  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true): Promise<ClaimedExecution | null> {
     return this.claimStatement(
-      `update job_executions set status='running', worker_id=$2, started_at=now(), updated_at=now()
-       where id=$1 and status='pending' returning ${COLUMNS}`,
+      `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now()
+       where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}`,
       id, workerId, q,
     );
   }

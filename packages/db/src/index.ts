@@ -8,6 +8,8 @@ export { JobsRepository } from './jobs.repository';
 export type { JobRecord, JobMetadata, JobListFilter, ScheduleAdvance, ScheduleSkip } from './jobs.repository';
 export { ExecutionsRepository, ConcurrentRunError, EXECUTION_STATUSES, TRIGGER_SOURCES, stoppedError, stopRequestOf } from './executions.repository';
 export type { AttemptRecord, ClaimedExecution, ExecutionRecord, FinishOptions, NewAttempt, WaitRequest, ExecutionStatus, ExecutionError, NewExecution, ExecutionListFilter, TriggerSource, StopOutcome, StopRequest, StopRequester } from './executions.repository';
+export { ExecutionWaitsRepository } from './execution-waits.repository';
+export type { LimitedClaim, WaitingExecution, WaitReason } from './execution-waits.repository';
 export { SecretCipher, SecretCipherError, parseEncryptionKeys } from './variables/secret-cipher';
 export type { EncryptionKey } from './variables/secret-cipher';
 export { VariablesRepository, VariableNameTakenError } from './variables/variables.repository';

@@ -15,6 +15,8 @@ export interface JobRecord {
   manual_trigger: boolean;
   webhook_enabled: boolean;
   allow_concurrent: boolean;
+  /** The definition's max_concurrent (null: no limit); the worker's claim honours it. */
+  max_concurrent: number | null;
   next_run_at: Date | null;
   last_run_at: Date | null;
   last_fire_time: Date | null;
@@ -31,7 +33,7 @@ export type JobMetadata = Pick<
   JobRecord,
   | 'name' | 'description' | 'enabled' | 'definition_path' | 'schedule' | 'schedule_type' | 'timezone'
   | 'scheduled_trigger' | 'manual_trigger' | 'webhook_enabled' | 'allow_concurrent' | 'next_run_at'
->;
+> & Partial<Pick<JobRecord, 'max_concurrent'>>;
 
 /** One job moved past the fires a scheduler tick handled. */
 export interface ScheduleAdvance {
@@ -59,7 +61,7 @@ export interface JobListFilter {
 }
 
 const COLUMNS = `id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
-  scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at, last_run_at, last_fire_time,
+  scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, max_concurrent, next_run_at, last_run_at, last_fire_time,
   schedule_completed_at, created_at, updated_at, created_by, updated_by`;
 
 /** Reads and writes job metadata. Deleted jobs are kept (their executions stay) but never returned. */
@@ -69,10 +71,10 @@ export class JobsRepository {
   async insert(id: string, meta: JobMetadata, q: Queryable = this.db): Promise<JobRecord> {
     const { rows } = await q.query<JobRecord>(
       `insert into jobs (id, name, description, enabled, definition_path, current_version, schedule, schedule_type, timezone,
-         scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at)
-       values ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12,$13) returning ${COLUMNS}`,
+         scheduled_trigger, manual_trigger, webhook_enabled, allow_concurrent, next_run_at, max_concurrent)
+       values ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12,$13,$14) returning ${COLUMNS}`,
       [id, meta.name, meta.description, meta.enabled, meta.definition_path, meta.schedule, meta.schedule_type, meta.timezone,
-        meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at],
+        meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at, meta.max_concurrent ?? null],
     );
     return rows[0]!;
   }
@@ -85,10 +87,11 @@ export class JobsRepository {
     const { rows } = await q.query<JobRecord>(
       `update jobs set name=$3, description=$4, enabled=$5, definition_path=$6, current_version=current_version+1,
          schedule=$7, schedule_type=$8, timezone=$9, scheduled_trigger=$10, manual_trigger=$11, webhook_enabled=$12,
-         allow_concurrent=$13, next_run_at=$14, schedule_completed_at=null, updated_at=now()
+         allow_concurrent=$13, next_run_at=$14, max_concurrent=$15, schedule_completed_at=null, updated_at=now()
        where id=$1 and current_version=$2 and deleted_at is null returning ${COLUMNS}`,
       [id, expectedVersion, meta.name, meta.description, meta.enabled, meta.definition_path, meta.schedule, meta.schedule_type,
-        meta.timezone, meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at],
+        meta.timezone, meta.scheduled_trigger, meta.manual_trigger, meta.webhook_enabled, meta.allow_concurrent, meta.next_run_at,
+        meta.max_concurrent ?? null],
     );
     return rows[0] ?? null;
   }

@@ -4,6 +4,7 @@ import { initialMigration } from './migrations/001-initial';
 import { webhooksMigration } from './migrations/002-webhooks';
 import { executionStopMigration } from './migrations/003-execution-stop';
 import { retriesMigration } from './migrations/004-retries';
+import { executionLimitsMigration } from './migrations/005-execution-limits';
 import { authMigration } from './migrations/007-auth';
 import { dashboardMigration } from './migrations/009-dashboard';
 import { observabilityMigration } from './migrations/010-observability';
@@ -12,7 +13,7 @@ import type { Migration } from './migrations/migration';
 export type { Migration };
 
 /** Every migration of the system database, in order. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, retriesMigration, authMigration, dashboardMigration, observabilityMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, retriesMigration, executionLimitsMigration, authMigration, dashboardMigration, observabilityMigration];
 
 // Arbitrary constant: serialises migrations when several replicas start at once.
 const MIGRATION_LOCK_ID = 7_301_972_204;

@@ -35,6 +35,8 @@ export {
   MAX_RETRY_DELAYS,
   RetrySchedule,
   MAX_STEPS,
+  MAX_CONCURRENT_LIMIT,
+  OVERLAP_POLICIES,
   MAX_FORWARD_HEADERS,
   MAX_NOTE_LENGTH,
   MAX_NOTES,
@@ -46,7 +48,7 @@ export {
   WebhookRateLimit,
   WebhookTrigger,
 } from './job-definition.model';
-export type { StepConfigJson } from './job-definition.model';
+export type { OverlapPolicy, StepConfigJson } from './job-definition.model';
 export { AlertChannel, ALERT_CHANNEL_TYPES, JobAlerts, MAX_ALERT_CHANNELS, MAX_ALERT_RECIPIENTS, MAX_ALERT_REMINDER_MINUTES } from './alerts.model';
 export type { AlertChannelType } from './alerts.model';
 export {

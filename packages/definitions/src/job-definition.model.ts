@@ -5,6 +5,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -31,6 +32,7 @@ import {
   AT_MOST,
   AT_MOST_CHARS,
   IsNotBlank,
+  oneOfMessage,
   REQUIRED,
 } from './model.constraints';
 import { type Schedule, SCHEDULE_DISCRIMINATOR, UnknownSchedule } from './schedule.model';
@@ -52,6 +54,10 @@ export const DEFAULT_MAX_RETRIES = 10;
 export const MAX_JOB_TIMEOUT_SECONDS = 604_800;
 export const MAX_RETRIES_LIMIT = 100;
 export const MAX_STEPS = 100;
+/** What a scheduled fire does while a run of an exclusive job (allow_concurrent false) is in progress. */
+export const OVERLAP_POLICIES = ['skip', 'queue', 'cancel_previous'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+export const MAX_CONCURRENT_LIMIT = 10_000;
 /** Longest per-step retry back-off base, and longest single retry delay: one day. */
 export const MAX_BACKOFF_SECONDS = 86_400;
 /**
@@ -304,6 +310,27 @@ export class JobDefinition {
   @IsOptional()
   @IsBoolean(A_BOOLEAN)
   allow_concurrent: boolean = false;
+
+  /**
+   * With `allow_concurrent: false`, what a scheduled fire does while a run of this job is
+   * pending or running: `skip` (recorded in schedule_skips, the default), `queue` (waits and
+   * runs once the current run ends; at most one fire waits, later ones are skipped with reason
+   * `overlap_queue_full`), `cancel_previous` (the running execution is stopped, ending
+   * `cancelled`, and this fire runs). Manual and webhook triggers get a 409 instead.
+   */
+  @IsOptional()
+  @IsIn(OVERLAP_POLICIES, oneOfMessage(OVERLAP_POLICIES))
+  overlap_policy?: OverlapPolicy;
+
+  /**
+   * With `allow_concurrent: true`, the most executions of this job running at once across all
+   * workers; one over the limit waits (not failed) and runs when a slot frees. Null: no limit.
+   */
+  @IsOptional()
+  @Max(MAX_CONCURRENT_LIMIT, AT_MOST)
+  @Min(1, AT_LEAST)
+  @IsInt(AN_INTEGER)
+  max_concurrent?: number | null;
 
   @IsOptional()
   @IsBoolean(A_BOOLEAN)

@@ -367,3 +367,22 @@ describe('validateJobDefinition: invalid definitions', () => {
     expect(errors(definition({ schedule }))).toEqual([{ path: '', message: 'is nested deeper than 100 levels' }]);
   });
 });
+
+describe('validateJobDefinition: overlap_policy and max_concurrent', () => {
+  it('accepts each overlap policy and a max_concurrent limit, keeping them as given', () => {
+    for (const policy of ['skip', 'queue', 'cancel_previous']) {
+      expect(ok({ name: 'x', steps: [pingStep()], overlap_policy: policy }).overlap_policy).toBe(policy);
+    }
+    expect(ok({ name: 'x', steps: [pingStep()], allow_concurrent: true, max_concurrent: 2 }).max_concurrent).toBe(2);
+    expect(ok({ name: 'x', steps: [pingStep()] })).not.toHaveProperty('overlap_policy');
+  });
+
+  it('refuses an unknown policy and a limit below 1, naming the field', () => {
+    expect(errors({ name: 'x', steps: [pingStep()], overlap_policy: 'wait' })).toEqual([
+      { path: 'overlap_policy', message: expect.stringContaining('cancel_previous') },
+    ]);
+    expect(errors({ name: 'x', steps: [pingStep()], allow_concurrent: true, max_concurrent: 0 })).toEqual([
+      { path: 'max_concurrent', message: 'must be at least 1' },
+    ]);
+  });
+});

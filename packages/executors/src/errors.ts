@@ -102,6 +102,34 @@ export class StepTimeoutError extends RetryableStepError {
   }
 }
 
+/**
+ * The worker's circuit breaker for the step's target is open: the step fails fast without
+ * calling it. Retryable (the breaker lets a probe through after its open duration).
+ */
+export class CircuitOpenError extends RetryableStepError {
+  constructor(readonly target: string, retryAt: Date | null) {
+    super(`circuit open for ${target}`, 'CIRCUIT_OPEN', { details: { target, retry_at: retryAt ? retryAt.toISOString() : null } });
+  }
+}
+
+/** Error codes that say the target itself is unhealthy (unreachable, not answering in time). */
+const TARGET_UNHEALTHY_CODES = new Set(['HTTP_NETWORK_ERROR', 'STEP_TIMEOUT', 'SFTP_CONNECTION_ERROR', 'DATABASE_CONNECTION_FAILED']);
+
+/**
+ * Does this step error say its target is unhealthy — what a circuit breaker counts? Connection
+ * refused/reset and other network failures, timeouts, HTTP 5xx: yes. HTTP 4xx (429 included: the
+ * target answered), authentication, validation, SQL and file errors, aborts: no. Decided from
+ * the error class and code, never the message.
+ */
+export function isTargetFailure(err: unknown): boolean {
+  if (!(err instanceof StepError) || err instanceof CircuitOpenError) return false;
+  if (err.code === 'HTTP_STATUS') {
+    const status = err.details?.status;
+    return typeof status === 'number' && status >= 500;
+  }
+  return TARGET_UNHEALTHY_CODES.has(err.code);
+}
+
 /** Errors that mean a bug (ours or the executor's), which a retry will not fix. */
 const PROGRAMMING_ERRORS = ['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError'];
 

@@ -89,6 +89,20 @@ export class ExecutorRegistry {
     return executor?.resolveConfig ? executor.resolveConfig(rawConfig, resolve) : resolve(rawConfig);
   }
 
+  /**
+   * The circuit-breaker target of a step (`StepExecutor.circuitTarget` on its validated config);
+   * undefined when the type names none or the config is invalid (run() reports that).
+   */
+  circuitTarget(type: string, rawConfig: unknown): string | undefined {
+    const executor = this.executors.get(type);
+    if (!executor?.circuitTarget) return undefined;
+    try {
+      return executor.circuitTarget(validateStepConfig(executor, rawConfig));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Releases every executor's long-lived resources (connection pools); errors are ignored. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.executors.values()].map((e) => e.close?.()));

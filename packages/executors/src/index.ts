@@ -9,6 +9,8 @@ export {
   StepTimeoutError,
   UnknownStepTypeError,
   wrapStepError,
+  CircuitOpenError,
+  isTargetFailure,
 } from './errors';
 export { holdsTemplate, validateStepConfig } from './validate-step-config';
 export { Secret } from './secret-field';
@@ -30,7 +32,7 @@ export {
   SECRET_HEADER_NAMES,
 } from './http/http.config';
 export type { HttpMethod, HttpAuthType, HttpAuthConfig, JsonValue } from './http/http.config';
-export { HttpExecutor, DEFAULT_IDEMPOTENCY_KEY_HEADER, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';
+export { HttpExecutor, DEFAULT_IDEMPOTENCY_KEY_HEADER, DEFAULT_MAX_RESPONSE_BYTES, httpCircuitTarget } from './http/http.executor';
 export type { HttpExecutorOptions, HttpStepOutput } from './http/http.executor';
 export { HttpStatusError, HttpNetworkError, HttpResponseTooLargeError, OAuth2TokenError } from './http/http.errors';
 export { OAuth2TokenCache } from './http/oauth2-token-cache';

@@ -53,6 +53,11 @@ export interface StepExecutor<TConfig extends object = object, TOutput = unknown
    * resolves its templates itself at run time through `run.resolveTemplate`.
    */
   resolveConfig?(rawConfig: unknown, resolve: ResolveTemplates): unknown;
+  /**
+   * Optional: the remote target a step with this (validated) config talks to, for the worker's
+   * circuit breakers (`host:port`, a database `host:port/db`). Undefined: no breaker (local work).
+   */
+  circuitTarget?(config: TConfig): string | undefined;
   /** Optional: releases what the executor holds across steps (connection pools) at shutdown. */
   close?(): Promise<void>;
 }

@@ -8,3 +8,7 @@ export { executionStopChannel, encodeExecutionStop, decodeExecutionStop } from '
 export type { ExecutionStopMessage } from './execution-stop.channel';
 export { RecoveryCounters, RECOVERY_REPAIRS, recoveryCountersKey } from './recovery-counters';
 export type { RecoveryCountersRedis, RecoveryRepair } from './recovery-counters';
+export { CircuitBreakers, DEFAULT_CIRCUIT_SETTINGS } from './circuit-breaker';
+export type { CircuitBreakersOptions, CircuitPermit, CircuitRedisClient, CircuitSnapshot } from './circuit-breaker';
+export { acquireCircuit, closedCircuit, recordCircuit } from './circuit-state';
+export type { AcquireDecision, CallOutcome, CircuitRecord, CircuitSettings, CircuitStateName, CircuitTransition } from './circuit-state';

@@ -172,6 +172,8 @@ export class JobsService {
       manual_trigger: d.triggers.manual,
       webhook_enabled: Boolean(d.triggers.webhook?.enabled),
       allow_concurrent: d.allow_concurrent,
+      // A limit only matters when runs may overlap.
+      max_concurrent: d.allow_concurrent ? (d.max_concurrent ?? null) : null,
       next_run_at: scheduled && schedule ? nextFireTime(schedule, { after: now, createdAt: now }) : null,
     };
   }

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SystemConfigController } from './system-config.controller';
+import { SystemController } from './system.controller';
+import { SystemService } from './system.service';
 
-/** /api/system/*: the effective configuration (the audit log is served by AuditModule). */
+/** /api/system/*: the effective configuration, the circuit breakers (the audit log is served by AuditModule). */
 @Module({
-  controllers: [SystemConfigController],
+  controllers: [SystemConfigController, SystemController],
+  providers: [SystemService],
 })
 export class SystemModule {}

@@ -62,6 +62,33 @@ export class WorkerEnv extends WorkerObservabilityEnv {
   /** Database step: a target pool unused this long is closed. */
   @IsInt() @Min(1_000) @Max(86_400_000)
   DATABASE_STEP_POOL_IDLE_MS: number = 300_000;
+
+  /**
+   * An execution waiting (overlap_policy queue / cancel_previous, max_concurrent) is delivered
+   * again when a run of its job ends; this re-check is the safety net if that wake-up is lost.
+   */
+  @IsInt() @Min(500) @Max(3_600_000)
+  WORKER_WAIT_RECHECK_MS: number = 15_000;
+
+  /** Circuit breakers: failures of one target within the window that open its breaker. */
+  @IsInt() @Min(1) @Max(10_000)
+  CIRCUIT_BREAKER_FAILURE_THRESHOLD: number = 5;
+
+  /** Circuit breakers: the window in which failures are counted. */
+  @IsInt() @Min(1_000) @Max(86_400_000)
+  CIRCUIT_BREAKER_WINDOW_MS: number = 60_000;
+
+  /** Circuit breakers: how long an open breaker fails fast before it lets one probe through. */
+  @IsInt() @Min(100) @Max(86_400_000)
+  CIRCUIT_BREAKER_OPEN_MS: number = 30_000;
+
+  /** Circuit breakers: a probe not reported within this time (its worker died) lets another one through. */
+  @IsInt() @Min(1_000) @Max(86_400_000)
+  CIRCUIT_BREAKER_PROBE_TIMEOUT_MS: number = 120_000;
+
+  /** Circuit breakers: false turns them off (steps always run). */
+  @Transform(toBool) @IsBoolean()
+  CIRCUIT_BREAKER_ENABLED: boolean = true;
 }
 
 /** Injection token of the validated WorkerEnv. */

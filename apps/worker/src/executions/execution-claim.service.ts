@@ -1,5 +1,22 @@
 import type { Logger } from 'pino';
-import { ConcurrentRunError, type ClaimedExecution, type ExecutionRecord, type ExecutionsRepository, type JobsRepository, type ResolvedVariables, type VariablesRepository } from '@vecron/db';
+import {
+  ConcurrentRunError,
+  type ClaimedExecution,
+  type ExecutionRecord,
+  type ExecutionsRepository,
+  type ExecutionWaitsRepository,
+  type JobsRepository,
+  type ResolvedVariables,
+  type VariablesRepository,
+} from '@vecron/db';
+import type { JobDefinition } from '@vecron/definitions';
+import type { ExecutionWaitService } from './execution-wait.service';
+
+type ClaimAttempt =
+  | { kind: 'claimed'; claimed: ClaimedExecution }
+  | { kind: 'gone' }
+  | { kind: 'overlap'; error: ConcurrentRunError }
+  | { kind: 'limited' };
 
 /** What became of a delivery's claim. */
 export type ClaimOutcome =
@@ -13,7 +30,9 @@ export type ClaimOutcome =
  * trip, one snapshot): a variable changed once the execution shows `running` applies to the
  * next one. A duplicate delivery (Bull stalled-job recovery, two workers) finds the execution
  * taken and does nothing. With allow_concurrent=false and another run of the job in flight the
- * execution ends `cancelled` (CONCURRENT_RUN) and a scheduled fire is recorded as skipped.
+ * execution follows the job's overlap_policy (ExecutionWaitService; without it: ends `cancelled`,
+ * CONCURRENT_RUN, a scheduled fire recorded as skipped). A job with a max_concurrent limit is
+ * claimed under its per-job lock; one over the limit waits (stays pending, no slot held).
  */
 export class ExecutionClaimService {
   constructor(
@@ -21,21 +40,34 @@ export class ExecutionClaimService {
     private readonly jobs: JobsRepository,
     private readonly variables: VariablesRepository,
     private readonly logger: Logger,
+    /** Overlap policies and max_concurrent (without them: skip on overlap, no limit). */
+    private readonly waits?: ExecutionWaitService,
+    private readonly waitsRepo?: ExecutionWaitsRepository,
   ) {}
 
   async claim(executionId: string, workerId: string): Promise<ClaimOutcome> {
-    let claimed: ClaimedExecution | null;
-    try {
-      claimed = await this.executions.claimWithVariables(executionId, workerId);
-    } catch (err) {
-      if (!(err instanceof ConcurrentRunError)) throw err;
-      return { claimed: false, skipped: await this.skipOverlap(err) };
+    let attempt = await this.tryClaim(executionId, workerId);
+    if (attempt.kind === 'overlap') {
+      if (!this.waits) return { claimed: false, skipped: await this.skipOverlap(attempt.error) };
+      const outcome = await this.waits.onOverlap(executionId);
+      if (outcome !== 'waiting') return { claimed: false, skipped: outcome === 'skipped' };
     }
-    if (!claimed) {
+    if (attempt.kind === 'overlap' || attempt.kind === 'limited') {
+      // Marked waiting: one more try closes the race with a run that ended before the mark
+      // (its wake-up could not see this execution); otherwise wait for a wake-up or the re-check.
+      attempt = await this.tryClaim(executionId, workerId);
+      if (attempt.kind === 'overlap' || attempt.kind === 'limited') {
+        const row = await this.executions.findById(executionId);
+        if (row?.status === 'pending') await this.waits?.scheduleRecheck(executionId, row.job_id);
+        this.logger.info({ job_id: row?.job_id, execution_id: executionId, waiting_for: attempt.kind === 'limited' ? 'max_concurrent' : 'overlap' }, 'execution waits');
+        return { claimed: false, skipped: false };
+      }
+    }
+    if (attempt.kind === 'gone') {
       this.logger.info({ execution_id: executionId }, 'execution already claimed or finished; delivery ignored');
       return { claimed: false, skipped: false };
     }
-    return this.withVariables(claimed);
+    return this.withVariables(attempt.claimed);
   }
 
   private withVariables(claimed: ClaimedExecution): ClaimOutcome {
@@ -60,6 +92,29 @@ export class ExecutionClaimService {
       return { claimed: false, skipped: false };
     }
     return this.withVariables(claimed);
+  }
+
+  /** A run of the job ended: wakes its waiting executions (overlap queue, max_concurrent). */
+  async afterFinish(execution: Pick<ExecutionRecord, 'id' | 'job_id'>, definition: JobDefinition): Promise<void> {
+    await this.waits?.afterFinish(execution, definition).catch((err: unknown) =>
+      this.logger.warn({ job_id: execution.job_id, execution_id: execution.id, err: (err as Error).message }, 'waiting executions not woken (their re-check will run them)'),
+    );
+  }
+
+  /** One claim: the one-statement claim, or for a job with a max_concurrent limit the locked claim. */
+  private async tryClaim(executionId: string, workerId: string): Promise<ClaimAttempt> {
+    try {
+      const claimed = await this.executions.claimWithVariables(executionId, workerId);
+      if (claimed) return { kind: 'claimed', claimed };
+      if (!this.waits) return { kind: 'gone' };
+      // Null: not pending any more, or the job has a max_concurrent limit (claimed under its lock).
+      const limited = await this.waitsRepo!.claimLimited(executionId, workerId);
+      if (limited.outcome === 'claimed') return { kind: 'claimed', claimed: limited.claimed };
+      return { kind: limited.outcome === 'waiting' ? 'limited' : 'gone' };
+    } catch (err) {
+      if (!(err instanceof ConcurrentRunError)) throw err;
+      return { kind: 'overlap', error: err };
+    }
   }
 
   /** allow_concurrent=false and another run of the job is in flight: this one does not run. Returns whether it was ended here. */

@@ -213,6 +213,7 @@ export class ExecutionRunner {
       return this.finish(execution, stop ? 'cancelled' : 'failed', stop ? { ...stoppedError(stop), step_id: result.wait.stepId } : result.error, log, attempts);
     }
     const final = await this.finish(execution, result.status, result.error, log, attempts);
+    await this.claims.afterFinish(execution, definition);
     if (definition.schedule?.type === 'fixed_delay' && definition.triggers.scheduled && execution.trigger_source === 'scheduled') {
       const next = nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() });
       await this.outage.run('set the next fixed-delay fire', () => this.jobs.setNextRunAfterRun(execution.job_id, next), log);

@@ -23,6 +23,7 @@ import type { ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
 import { decideRetry, type RandomSource } from './retry.policy';
 import { NO_STORE_RETRY, StoreOutageError, StoreOutageGuard } from './store-outage.guard';
+import type { StepCircuitGuard } from './step-circuit.guard';
 
 /** One execution's run through its steps. */
 export interface StepLoopInput {
@@ -82,6 +83,8 @@ export class StepLoop {
     private readonly random: RandomSource = Math.random,
     /** Rides out S3/PostgreSQL outages around the context saves and step records. */
     private readonly outage: StoreOutageGuard = new StoreOutageGuard(NO_STORE_RETRY),
+    /** Circuit breakers per target (none: steps always run). */
+    private readonly circuits?: StepCircuitGuard,
   ) {}
 
   async run(input: StepLoopInput): Promise<StepLoopResult> {
@@ -224,16 +227,20 @@ export class StepLoop {
     attempt: number,
   ): Promise<unknown> {
     const { execution, signal } = input;
-    return this.registry.run(step.type, config, {
-      jobId: execution.job_id,
-      executionId: execution.id,
-      stepId: step.id,
-      signal,
-      logger: input.log.child({ step_id: step.id }),
-      storage: this.storage,
-      attempt,
-      addFile: (file) => void files.push(file),
-      resolveTemplate,
-    });
+    const log = input.log.child({ step_id: step.id });
+    const call = (): Promise<unknown> =>
+      this.registry.run(step.type, config, {
+        jobId: execution.job_id,
+        executionId: execution.id,
+        stepId: step.id,
+        signal,
+        logger: log,
+        storage: this.storage,
+        attempt,
+        addFile: (file) => void files.push(file),
+        resolveTemplate,
+      });
+    // Through the target's circuit breaker (shared by every worker), when it has one.
+    return this.circuits ? this.circuits.run(step.type, config, log, call) : call();
   }
 }

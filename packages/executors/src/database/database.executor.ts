@@ -59,6 +59,9 @@ interface Control {
   stopped?: StepError;
 }
 
+/** The port a connection string without one uses. */
+const DEFAULT_DATABASE_PORTS: Record<DatabaseType, number> = { postgresql: 5432, mysql: 3306, oracle: 1521 };
+
 /**
  * The `database` step: SQL against a user's PostgreSQL, MySQL/MariaDB or Oracle database.
  * Templates in `query` become bind parameters (never SQL text); pools are cached per target;
@@ -79,6 +82,16 @@ export class DatabaseExecutor implements StepExecutor<DatabaseStepConfig, Databa
       idleTimeoutMs: 60_000,
     };
     this.rowLimits = options.rowLimits ?? {};
+  }
+
+  /** Circuit-breaker target: the server's `host:port/database` (default port by database type). */
+  circuitTarget(config: DatabaseStepConfig): string | undefined {
+    try {
+      const t = parseConnectionString(config.database_type, config.connection_string);
+      return `${t.host}:${t.port ?? DEFAULT_DATABASE_PORTS[config.database_type]}/${t.database}`;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -98,6 +98,11 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
     this.idempotencyKeyHeader = options.idempotencyKeyHeader || DEFAULT_IDEMPOTENCY_KEY_HEADER;
   }
 
+  /** Circuit-breaker target: the URL's `host:port` (80/443 by default). */
+  circuitTarget(config: HttpStepConfig): string | undefined {
+    return httpCircuitTarget(config.url);
+  }
+
   async execute(config: HttpStepConfig, run: StepRunContext): Promise<HttpStepOutput> {
     if (run.signal.aborted) throw new StepAbortedError(run.signal.reason);
     const timeoutSignal = AbortSignal.timeout(config.timeout_seconds * 1000);
@@ -316,4 +321,16 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
 /** application/x-www-form-urlencoded encoding of one value (RFC 6749 §2.3.1). */
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** `host:port` of an http(s) URL (default port by scheme); undefined when it is not one. */
+export function httpCircuitTarget(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }

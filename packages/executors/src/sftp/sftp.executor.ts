@@ -106,6 +106,11 @@ export class SftpExecutor implements StepExecutor<SftpStepConfig, SftpStepOutput
     this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   }
 
+  /** Circuit-breaker target: the server's `host:port`. */
+  circuitTarget(config: SftpStepConfig): string | undefined {
+    return describeTarget(config.host, config.port);
+  }
+
   async execute(config: SftpStepConfig, run: StepRunContext): Promise<SftpStepOutput> {
     if (run.signal.aborted) throw new StepAbortedError(run.signal.reason);
     const timeoutSignal = AbortSignal.timeout(config.timeout_seconds * 1000);
