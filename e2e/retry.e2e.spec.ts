@@ -35,7 +35,10 @@ const TERMINAL = ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
  * their Idempotency-Key headers.
  */
 describe('retries, dead letters and replays end to end', () => {
-  const sys = new TestSystem({ name: 'e2e_retry', workers: 1, workerEnv: { WORKER_CONCURRENCY: '1' } });
+  // The fixture answers 503 on purpose, many times in a minute: with circuit breakers on, its
+  // host:port would open after 5 failures and later steps would fail fast (CIRCUIT_OPEN) instead of
+  // exercising the retry path. Breakers are proven in execution-guards.e2e.spec.ts.
+  const sys = new TestSystem({ name: 'e2e_retry', workers: 1, workerEnv: { WORKER_CONCURRENCY: '1', CIRCUIT_BREAKER_ENABLED: 'false' } });
   const fixture = new HttpFixture();
   /** Answers of /flaky per tag: a tag's first `failuresBefore` requests get a 503. */
   const flakyFailures = new Map<string, number>();
