@@ -518,7 +518,7 @@ export class DashboardController {
   }
 
   private flash(page: PageContext, q: Form): string | null {
-    const key = { triggered: 'jobs.triggered', conflict: 'jobs.trigger_conflict', deleted: 'jobs.deleted', updated: 'jobs.updated', stop: 'exec.stop_requested', saved: 'builder.saved' }[q['msg'] ?? ''];
+    const key = { triggered: 'jobs.triggered', conflict: 'jobs.trigger_conflict', deleted: 'jobs.deleted', updated: 'jobs.updated', stop: 'exec.stop_requested', saved: 'builder.saved', export_none: 'jobs.export_none' }[q['msg'] ?? ''];
     return key ? page.i18n.t(key) : null;
   }
 }
