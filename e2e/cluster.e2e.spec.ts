@@ -111,9 +111,32 @@ describe('worker shutdown', () => {
     expect(e.error!.message).toContain('worker shut down');
   });
 
-  it('a worker killed outright: its execution is failed as worker lost, not left running', async () => {
+  it('a worker killed outright mid-step: the execution is resumed at that step on another worker and succeeds', async () => {
+    let hung = 0;
+    fixture.route('GET /hang-once', (_req, res) => void (++hung === 1 ? undefined : json(res, 200, { second: true })));
     const w = sys.addWorker({ WORKER_HEARTBEAT_MS: '1000' });
-    sys.addScheduler({ SCHEDULER_STALE_RUNNING_MS: '5000', SCHEDULER_RECOVERY_INTERVAL_MS: '1000' });
+    const s = sys.addScheduler({ SCHEDULER_STALE_RUNNING_MS: '5000', SCHEDULER_RECOVERY_INTERVAL_MS: '1000' });
+    const job = await sys.client.createJob({ name: 'resumed', schedule: null, steps: step(`${fixture.url}/hang-once`) });
+    const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);
+    await waitFor(async () => hung > 0, 60_000, 'the step to start');
+    await w.stop('SIGKILL');
+    const other = sys.addWorker({ WORKER_HEARTBEAT_MS: '1000' });
+    const e = await waitFor(async () => {
+      const x = await sys.client.ok<Execution>('GET', `/api/executions/${execution_id}`);
+      return x.status !== 'running' && x.status !== 'pending' ? x : null;
+    }, 90_000, 'the resumed execution to finish');
+    expect(e.status).toBe('success');
+    expect(hung).toBe(2);
+    const ctx = await sys.client.ok<{ steps: Record<string, { status: string }> }>('GET', `/api/executions/${execution_id}/context`);
+    expect(ctx.steps.a!.status).toBe('success');
+    // The next test runs alone with its own worker and scheduler.
+    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(await other.stop('SIGTERM')).toBe(0);
+  });
+
+  it('a worker killed outright with no resume allowed: its execution is failed as worker lost, not left running', async () => {
+    const w = sys.addWorker({ WORKER_HEARTBEAT_MS: '1000' });
+    sys.addScheduler({ SCHEDULER_STALE_RUNNING_MS: '5000', SCHEDULER_RECOVERY_INTERVAL_MS: '1000', SCHEDULER_WORKER_LOST_MAX_RESUMES: '0' });
     const job = await sys.client.createJob({ name: 'killed', schedule: null, max_retries: 0, steps: step(`${fixture.url}/forever`) });
     const calls = fixture.requestsTo('/forever').length;
     const { execution_id } = await sys.client.ok<{ execution_id: string }>('POST', `/api/jobs/${job.id}/trigger`);

@@ -60,6 +60,43 @@ FilesystemStore.prototype.putMetadata = async function putMetadataAtomically(buc
   }
 };
 
+// Completing a multipart upload: s3rver streams every part into a new object file and computes
+// the md5 of the whole object on the way (a second full write and a second md5 of every byte, in
+// one Node process — half the time of a large upload). Instead: the first part's file becomes the
+// object file (a rename), the other parts are appended with 1 MiB reads, and the ETag is the one
+// S3 and MinIO give a multipart object: md5 of the parts' binary md5s, then `-{part count}`.
+// The object still appears atomically (renamed into place when complete).
+const path = require('path');
+const { pipeline: pipelineAsync } = require('stream/promises');
+FilesystemStore.prototype.putObjectMultipart = async function putObjectMultipartByAppending(bucket, uploadId, parts) {
+  const uploadDir = path.join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  const [key, metadata] = await Promise.all([
+    fs.promises.readFile(path.join(uploadDir, 'key'), 'utf8'),
+    fs.promises.readFile(path.join(uploadDir, 'metadata'), 'utf8').then(JSON.parse),
+  ]);
+  const files = [...parts].sort((a, b) => a.number - b.number).map((part) => path.join(uploadDir, String(part.number)));
+  const md5s = await Promise.all(files.map((file) => fs.promises.readFile(`${file}.md5`, 'utf8')));
+  const etag = `${crypto.createHash('md5').update(Buffer.concat(md5s.map((h) => Buffer.from(h.trim(), 'hex')))).digest('hex')}-${files.length}`;
+  const objectPath = this.getResourcePath(bucket, key, 'object');
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+  const tmp = tmpPath(objectPath);
+  try {
+    if (files.length === 0) await fs.promises.writeFile(tmp, '');
+    else await fs.promises.rename(files[0], tmp);
+    for (const file of files.slice(1)) {
+      await pipelineAsync(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), fs.createWriteStream(tmp, { flags: 'a' }));
+    }
+    const { size } = await fs.promises.stat(tmp);
+    await fs.promises.rename(tmp, objectPath);
+    await this.putMetadata(bucket, key, metadata, etag);
+    await fs.promises.rm(uploadDir, { recursive: true, force: true });
+    return { size, md5: etag };
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+};
+
 const port = Number(process.env.S3_SERVER_PORT || 29000);
 const address = process.env.S3_SERVER_ADDRESS || '127.0.0.1';
 const directory = process.env.S3_SERVER_DIR;

@@ -30,24 +30,31 @@ if [ -z "${VARIABLES_ENCRYPTION_KEYS:-}" ]; then
   VARIABLES_ENCRYPTION_KEYS="$(cat .data/variables.key)"
   export VARIABLES_ENCRYPTION_KEYS
 fi
+# One api, scheduler and worker here: their metrics listeners get fixed local ports (.env wins).
+export SCHEDULER_METRICS_PORT="${SCHEDULER_METRICS_PORT:-9464}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9465}"
 echo "[start] applying migrations"
 node apps/api/dist/cli.js migrate
 
 mkdir -p "$RUN" "$LOGS"
 start_app() {
   local name=$1
+  shift # the rest: node options for this app
   local pidfile="$RUN/$name.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "[start] $name already running (pid $(cat "$pidfile"))"
     return
   fi
-  nohup node "apps/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 &
+  nohup node "$@" "apps/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$pidfile"
   echo "[start] $name started (pid $!, log $LOGS/$name.log)"
 }
 start_app api
 start_app scheduler
-start_app worker
+# The worker's V8 old space is capped (WORKER_MAX_OLD_SPACE_MB, default 192; empty: V8's own
+# default): exceljs' XLSX reader makes garbage faster than V8 collects it by default, and the cap
+# keeps the worker's peak RSS under 300 MB on large XLSX files (bench/README.md, "File step").
+WORKER_MAX_OLD_SPACE_MB="${WORKER_MAX_OLD_SPACE_MB-192}"
+start_app worker ${WORKER_MAX_OLD_SPACE_MB:+"--max-old-space-size=$WORKER_MAX_OLD_SPACE_MB"}
 
 PORT="${PORT:-8080}"; HOST="${HOST:-127.0.0.1}"
 for _ in $(seq 1 100); do
@@ -60,5 +67,6 @@ for name in scheduler worker; do
 done
 echo
 echo "vecron is running: http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs, health: http://$HOST:$PORT/health)"
+echo "metrics: http://$HOST:$PORT/metrics (api), http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics (scheduler), http://127.0.0.1:$WORKER_METRICS_PORT/metrics (worker)"
 echo "stop it with: bash scripts/stop.sh   (add --services to stop PostgreSQL, Redis and S3 too)"
 echo "CLI: pnpm exec vecron --help   (or: export PATH=\"$ROOT/node_modules/.bin:\$PATH\"; vecron login -u <user>)"

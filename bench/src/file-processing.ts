@@ -6,7 +6,7 @@
  *   node bench/dist/file-processing.js            (after `pnpm --filter @vecron/bench build`)
  *
  * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
- *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)
+ *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)  BENCH_FILE_JOB=bench-file (object folder)
  *      BENCH_FILE_PROFILE=DIR (a V8 CPU profile of each child, for `node bench/dist/cpu-profile-top.js`)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
@@ -21,11 +21,12 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
-import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
+import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
 import { MinioObjectStorage } from '@vecron/storage';
 import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
 
-const JOB = 'bench-file';
+/** BENCH_FILE_JOB: the job folder of the run's objects (two runs at once need two folders). */
+const JOB = process.env.BENCH_FILE_JOB ?? 'bench-file';
 const EXEC = 'e1';
 const DIR = `jobs/${JOB}/executions/${EXEC}`;
 const MB = 1024 * 1024;
@@ -140,7 +141,8 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
 async function childParseCsv(key: string): Promise<Record<string, number>> {
   const started = Date.now();
   const stream = await storage().getStream(key);
-  const parser = parse({ delimiter: ';', relax_column_count: true, info: true, bom: true });
+  // csv-parse at its fastest for this file (no per-record info: the step does not ask for it either).
+  const parser = parse({ delimiter: ';', relax_column_count: true, bom: true });
   stream.pipe(parser);
   let records = 0;
   for await (const _r of parser) records++;
@@ -155,13 +157,13 @@ async function childConvertCsv(key: string): Promise<Record<string, number>> {
   const started = Date.now();
   const s = storage();
   const stream = await s.getStream(key);
-  const parser = parse({ delimiter: ';', relax_column_count: true, info: true, bom: true });
+  const parser = parse({ delimiter: ';', relax_column_count: true, bom: true });
   let records = 0;
   const unwrap = new Transform({
     objectMode: true,
-    transform(item: { record: string[] }, _e, cb) {
+    transform(record: string[], _e, cb) {
       records++;
-      cb(null, item.record);
+      cb(null, record);
     },
   });
   const body = new PassThrough({ highWaterMark: MB });
@@ -184,6 +186,44 @@ async function childParseXlsx(key: string): Promise<Record<string, number>> {
   return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
 }
 
+/** The transformations every pipeline run applies (both shapes of the job). */
+const TRANSFORMATIONS = [
+  { type: 'column_mapping', from: 'Khách hàng', to: 'customer' },
+  { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+  { type: 'type_conversion', column: 'id', target_type: 'integer' },
+  { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
+  { type: 'filter', condition: "status == 'paid'" },
+  { type: 'select', columns: ['id', 'account', 'customer', 'amount', 'currency', 'value_date', 'description'] },
+];
+
+/** One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON). */
+async function childSinglePass(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
+  const executor = new FileProcessingExecutor();
+  const s = storage();
+  const run: StepRunContext = {
+    jobId: JOB,
+    executionId: EXEC,
+    stepId: 'convert',
+    signal: new AbortController().signal,
+    logger: pino({ level: 'warn' }),
+    storage: s,
+    attempt: 1,
+    addFile: () => undefined,
+  };
+  const started = Date.now();
+  const out = (await executor.execute(
+    validateStepConfig(executor, {
+      operation: 'read',
+      format,
+      source_path: key,
+      destination_path: format === 'csv' ? 'single.csv' : 'single.xlsx',
+      options: { transformations: TRANSFORMATIONS, ...(format === 'csv' ? { output_delimiter: ';', line_ending: 'crlf' } : { column_formats: { amount: '#,##0.00' } }) },
+    }),
+    run,
+  )) as FileReadToFileOutput;
+  return { ms: Date.now() - started, rows_read: out.rows_read, rows: out.row_count, out_bytes: out.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+}
+
 async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
   const executor = new FileProcessingExecutor();
   const s = storage();
@@ -203,16 +243,7 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
       operation: 'read',
       format,
       source_path: key,
-      options: {
-        transformations: [
-          { type: 'column_mapping', from: 'Khách hàng', to: 'customer' },
-          { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
-          { type: 'type_conversion', column: 'id', target_type: 'integer' },
-          { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
-          { type: 'filter', condition: "status == 'paid'" },
-          { type: 'select', columns: ['id', 'account', 'customer', 'amount', 'currency', 'value_date', 'description'] },
-        ],
-      },
+      options: { transformations: TRANSFORMATIONS },
     }),
     ctx('read'),
   )) as FileReadOutput;
@@ -236,7 +267,9 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
 function child(mode: string, ...args: string[]): Record<string, number> {
   // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
-  const out = execFileSync(process.execPath, [...profile, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_FILE_MAX_OLD_SPACE_MB: the V8 old-space cap of the step children, as WORKER_MAX_OLD_SPACE_MB sets it for the worker.
+  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode === 'single') ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
+  const out = execFileSync(process.execPath, [...profile, ...heap, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
 
@@ -248,7 +281,7 @@ async function main(): Promise<void> {
   if (mode) {
     setInterval(sampleMemory, 200).unref();
     const result =
-      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
     sampleMemory();
     process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
@@ -257,6 +290,7 @@ async function main(): Promise<void> {
   const csvMb = Number(process.env.BENCH_FILE_CSV_MB ?? 1024);
   const xlsxMb = Number(process.env.BENCH_FILE_XLSX_MB ?? 200);
   const keep = process.env.BENCH_FILE_KEEP === '1';
+  const twoStep = process.env.BENCH_FILE_TWO_STEP !== '0';
   const s = storage();
   await s.ensureBucket();
   const lines: string[] = [];
@@ -280,35 +314,53 @@ async function main(): Promise<void> {
       print(`${name}: generated ${fmt(gen.bytes / MB, 1)} MB, ${fmt(gen.rows)} rows in ${fmt((Date.now() - genStart) / 1000, 1)} s`);
       const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
       print(`${name}: bare parser ${JSON.stringify(bare)}`);
-      const pipe = child('pipeline', name === 'csv' ? 'csv' : 'excel', key);
-      print(`${name}: pipeline ${JSON.stringify(pipe)}`);
+      const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
+      print(`${name}: single pass ${JSON.stringify(single)}`);
+      // BENCH_FILE_TWO_STEP=0 skips the two-step job (read to NDJSON, then write): the slowest run.
+      const pipe = twoStep ? child('pipeline', name === 'csv' ? 'csv' : 'excel', key) : undefined;
+      if (pipe) print(`${name}: pipeline ${JSON.stringify(pipe)}`);
       const convert = name === 'csv' ? child('convert-csv', key) : undefined;
       if (convert) print(`${name}: bare parse + stringify + upload ${JSON.stringify(convert)}`);
       const sizeMb = gen.bytes / MB;
       const bareRate = sizeMb / (bare.ms! / 1000);
-      const pipeRate = sizeMb / (pipe.ms! / 1000);
-      const readRate = sizeMb / (pipe.read_ms! / 1000);
+      const singleRate = sizeMb / (single.ms! / 1000);
       const pct = (x: number): string => `${fmt(x * 100, 0)} %`;
       rows.push([`${name} ${fmt(sizeMb, 0)} MB, ${fmt(gen.rows)} rows`, 'bare parser', fmt(bareRate, 1), '-', '-', fmt(bare.peak_rss_mb!, 0), fmt(bare.cpu_ms! / 1000, 1), '-', '-']);
       const convertRate = convert ? sizeMb / (convert.ms! / 1000) : undefined;
       if (convert) {
         rows.push(['', 'bare parse + stringify + upload (all rows)', fmt(convertRate!, 1), pct(convertRate! / bareRate), '-', fmt(convert.peak_rss_mb!, 0), fmt(convert.cpu_ms! / 1000, 1), pct(bare.cpu_ms! / convert.cpu_ms!), '-']);
       }
-      rows.push(['', 'read step (parse + transform + NDJSON spill)', fmt(readRate, 1), pct(readRate / bareRate), '-', '-', '-', '-', '-']);
       rows.push([
         '',
-        `read → transform → write (2 steps, ${name} out, ${fmt(pipe.rows!)} rows)`,
-        fmt(pipeRate, 1),
-        pct(pipeRate / bareRate),
-        convert ? pct(pipeRate / convertRate!) : '-',
-        fmt(pipe.peak_rss_mb!, 0),
-        fmt(pipe.cpu_ms! / 1000, 1),
-        pct(bare.cpu_ms! / pipe.cpu_ms!),
-        convert ? pct(convert.cpu_ms! / pipe.cpu_ms!) : '-',
+        `read → transform → write (1 step, single pass, ${name} out, ${fmt(single.rows!)} rows)`,
+        fmt(singleRate, 1),
+        pct(singleRate / bareRate),
+        convert ? pct(singleRate / convertRate!) : '-',
+        fmt(single.peak_rss_mb!, 0),
+        fmt(single.cpu_ms! / 1000, 1),
+        pct(bare.cpu_ms! / single.cpu_ms!),
+        convert ? pct(convert.cpu_ms! / single.cpu_ms!) : '-',
       ]);
-      results[name] = { generated: gen, bare, convert, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, read_mb_s: readRate, pipeline_mb_s: pipeRate };
+      const pipeRate = pipe ? sizeMb / (pipe.ms! / 1000) : undefined;
+      const readRate = pipe ? sizeMb / (pipe.read_ms! / 1000) : undefined;
+      if (pipe) {
+        rows.push(['', 'read step (parse + transform + NDJSON spill)', fmt(readRate!, 1), pct(readRate! / bareRate), '-', fmt(pipe.read_peak_rss_mb!, 0), '-', '-', '-']);
+        rows.push([
+          '',
+          `read → transform → write (2 steps, ${name} out, ${fmt(pipe.rows!)} rows)`,
+          fmt(pipeRate!, 1),
+          pct(pipeRate! / bareRate),
+          convert ? pct(pipeRate! / convertRate!) : '-',
+          fmt(pipe.peak_rss_mb!, 0),
+          fmt(pipe.cpu_ms! / 1000, 1),
+          pct(bare.cpu_ms! / pipe.cpu_ms!),
+          convert ? pct(convert.cpu_ms! / pipe.cpu_ms!) : '-',
+        ]);
+      }
+      results[name] = { generated: gen, bare, convert, single, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, single_mb_s: singleRate, read_mb_s: readRate, pipeline_mb_s: pipeRate, load_end: os.loadavg() };
     }
     print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'vs bare parse+stringify+upload', 'peak RSS MB', 'CPU s', 'bare parser CPU / its CPU', 'bare convert CPU / its CPU'], rows));
+    print(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     // Remove every object of this bench (inputs, NDJSON spills, outputs).
     if (!keep) await s.deletePrefix(`jobs/${JOB}/`).catch(() => undefined);

@@ -1,17 +1,18 @@
 /**
  * One sftp step run in its own process (so that its peak RSS is its own), for sftp-bench.ts.
  *   node bench/dist/sftp-step.js download|upload s3|null <remote_path> <object key> <size>
+ *   node bench/dist/sftp-step.js s3put minio|storage <local file> <object key>   (S3-side baselines)
  * Prints one JSON line: {ms, bytes, peak_rss_mb, rss_before_mb (after imports, before the step), sha256?}.
  */
 import 'reflect-metadata';
 import { createHash, randomFillSync } from 'crypto';
-import { readFileSync } from 'fs';
+import { createReadStream, readFileSync, statSync } from 'fs';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import pino from 'pino';
 import { SftpExecutor, validateStepConfig, type SftpStepConfig } from '@vecron/executors';
 import { InMemoryObjectStorage, MinioObjectStorage, type ObjectStorage } from '@vecron/storage';
-import { S3_BUCKET, S3_HOST, S3_KEY, S3_PORT } from './common';
+import { minioClient, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT } from './common';
 import { SFTP_DIR, SFTP_PORT, BENCH_JOB, BENCH_EXEC } from './sftp-common';
 
 /** Storage that keeps no bytes: put hashes what it receives, getStream generates random bytes. */
@@ -39,8 +40,29 @@ class NullStorage extends InMemoryObjectStorage {
   }
 }
 
+/**
+ * Baselines of the S3 side alone: the same bytes, from the local file, into the same S3 endpoint —
+ * through the bare `minio` client (`putObject` with the size known: its own multipart, 64 MiB
+ * parts) or through the product's storage (`MinioObjectStorage.putStream`, what the step does).
+ */
+async function s3Put(kind: string, file: string, key: string): Promise<void> {
+  const size = statSync(file).size;
+  const rssBefore = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+  const started = performance.now();
+  if (kind === 'minio') {
+    await minioClient().putObject(S3_BUCKET, key, createReadStream(file), size);
+  } else {
+    const storage = new MinioObjectStorage({ endPoint: S3_HOST, port: S3_PORT, useSSL: false, accessKey: S3_KEY, secretKey: S3_KEY, bucket: S3_BUCKET });
+    await storage.putStream(key, createReadStream(file));
+  }
+  const ms = performance.now() - started;
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+  process.stdout.write(`${JSON.stringify({ ms: Math.round(ms), bytes: size, peak_rss_mb: Math.round(hwm), rss_before_mb: Math.round(rssBefore) })}\n`);
+}
+
 async function main(): Promise<void> {
   const [operation, storageKind, remotePath, key, sizeText] = process.argv.slice(2) as [string, string, string, string, string];
+  if (operation === 's3put') return s3Put(storageKind, remotePath, key);
   const size = Number(sizeText);
   const storage: ObjectStorage & { sha256?: string } =
     storageKind === 's3'

@@ -76,3 +76,10 @@ export interface Execution {
   error: { message: string; step_id?: string } | null;
   steps?: { step_id: string; status: string }[];
 }
+
+/** GET /health. */
+export interface HealthReportBody {
+  status: 'ok' | 'degraded';
+  components: Record<'postgresql' | 'redis' | 's3', { status: 'up' | 'down'; error?: string }>;
+  recovery: Record<string, number> | null;
+}

@@ -7,12 +7,12 @@ export const REDIS_URL = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1
 export const S3_PORT = Number(process.env.VECRON_TEST_S3_PORT ?? 29000);
 
 /** Drops and creates a database for one test file; returns its URL. */
-export function freshDatabase(name: string): Promise<string> {
-  return recreateDatabase(PG_ADMIN_URL, name);
+export function freshDatabase(name: string, adminUrl: string = PG_ADMIN_URL): Promise<string> {
+  return recreateDatabase(adminUrl, name);
 }
 
-export function storageFor(bucket: string): MinioObjectStorage {
-  return new MinioObjectStorage({ endPoint: '127.0.0.1', port: S3_PORT, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket });
+export function storageFor(bucket: string, port: number = S3_PORT): MinioObjectStorage {
+  return new MinioObjectStorage({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket });
 }
 
 /** Polls `fn` until it returns a truthy value or the time is up. */

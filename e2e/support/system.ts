@@ -10,6 +10,10 @@ export interface SystemOptions {
   workers?: number;
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
+  /** Servers of the test's own instead of scripts/services.sh's (restart tests): admin URL of a PostgreSQL, a Redis URL, an S3 port. */
+  pgAdminUrl?: string;
+  redisUrl?: string;
+  s3Port?: number;
 }
 
 /** The built api + schedulers + workers as processes, on a fresh database, bucket and queue prefix. */
@@ -25,13 +29,14 @@ export class TestSystem {
   async start(): Promise<this> {
     const { name } = this.options;
     const bucket = `vecron-${name.replace(/_/g, '-')}`;
-    const storage = storageFor(bucket);
+    const s3Port = this.options.s3Port ?? S3_PORT;
+    const storage = storageFor(bucket, s3Port);
     await storage.ensureBucket();
     await storage.deletePrefix('jobs/');
     this.env = {
-      DATABASE_URL: await freshDatabase(`vecron_${name}`),
-      REDIS_URL,
-      S3_PORT: String(S3_PORT),
+      DATABASE_URL: await freshDatabase(`vecron_${name}`, this.options.pgAdminUrl),
+      REDIS_URL: this.options.redisUrl ?? REDIS_URL,
+      S3_PORT: String(s3Port),
       S3_BUCKET: bucket,
       QUEUE_PREFIX: `t-${name}-${Date.now().toString(36)}`,
       LOG_LEVEL: 'info',
@@ -44,7 +49,7 @@ export class TestSystem {
     const port = await freePort();
     this.api = startApp('api', { ...this.env, PORT: String(port) });
     this.client = new ApiClient(`http://127.0.0.1:${port}`);
-    await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 30_000, `api health (log: ${this.api.log.slice(-2000)})`);
+    await waitFor(async () => (await fetch(`${this.client.baseUrl}/health`)).ok, 120_000, `api health (log: ${this.api.log.slice(-2000)})`);
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) this.addScheduler();
     for (let i = 0; i < (this.options.workers ?? 1); i++) this.addWorker();
     // Started means ready: a test that signals a process still loading would kill it, not stop it.
@@ -73,14 +78,24 @@ export class TestSystem {
   }
 }
 
+/** Resolves once a scheduler or worker has logged that it started; fails if it exits first. */
+export function waitReady(p: AppProcess, timeoutMs = 60_000): Promise<true> {
+  return ready(p, p.name === 'scheduler' ? 'scheduler started' : 'worker taking executions', timeoutMs);
+}
+
+/** Whether a scheduler or worker has logged that it started (and still runs). */
+export function isReady(p: AppProcess): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null && p.log.includes(p.name === 'scheduler' ? 'scheduler started' : 'worker taking executions');
+}
+
 /** Resolves once the process has logged `line` (its start-up is over); fails if it exits first. */
-function ready(p: AppProcess, line: string): Promise<true> {
+function ready(p: AppProcess, line: string, timeoutMs = 60_000): Promise<true> {
   return waitFor(
     async () => {
       if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}: ${p.log.slice(-2000)}`);
       return p.log.includes(line) || null;
     },
-    60_000,
+    timeoutMs,
     `${p.name}: "${line}"`,
   );
 }

@@ -12,6 +12,8 @@ import type { ApiEnv } from './config/api.env';
 import { createValidationPipe } from './errors/validation-pipe';
 import { addJobDefinitionSchemas } from './jobs/job-definition.openapi';
 import { asStepTypeCatalog } from './jobs/step-types';
+import { observeRequests } from './observability/request-observer.middleware';
+import { ApiMetrics } from '@vecron/telemetry';
 import { WEBHOOK_ROUTE_PREFIX, webhookBodyParser } from './webhooks/webhook-body.middleware';
 
 /** Applies body parsing, validation and OpenAPI to an api application. */
@@ -28,6 +30,8 @@ export function configureApiApp(app: NestExpressApplication, config: ApiEnv, opt
   // Job definitions are capped (JOB_DEFINITION_BODY_LIMIT, 413 beyond) before the general parser.
   app.use('/api/jobs', json({ limit: config.JOB_DEFINITION_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  // A span per request (parent of the executions it triggers) and the webhook/trigger counters.
+  app.use(observeRequests(app.get(ApiMetrics)));
   app.useGlobalPipes(createValidationPipe());
   const doc = SwaggerModule.createDocument(
     app,

@@ -225,7 +225,7 @@ describe('auth (database mode): logins, tokens, permissions on every route, audi
       expect(routes.filter((r) => !r.isPublic && r.permissions === undefined).map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`)).toEqual([]);
       // The dashboard's HTML pages have their own matrix (test/dashboard.spec.ts): sign-in page, language switch and assets are public.
       const api = routes.filter((r) => !r.controller.startsWith('Dashboard'));
-      expect(api.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health', 'POST /api/auth/login', 'POST /webhooks/:key']);
+      expect(api.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health', 'GET /metrics', 'POST /api/auth/login', 'POST /webhooks/:key']);
     });
 
     it('each route as anonymous, Regular User and Admin: 401 / 403 "missing permission X" / allowed', async () => {

@@ -5,6 +5,7 @@ import { createLogger, databaseOptions, loggerModule, queueOptions } from '@vecr
 import { DatabaseModule } from '@vecron/db';
 import { ExecutionQueueModule } from '@vecron/queue';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from './config/scheduler.env';
+import { schedulerObservabilityProviders } from './observe/scheduler-observability';
 import { SCHEDULER_REDIS, SchedulerService } from './scheduling/scheduler.service';
 
 class RedisCloser implements OnApplicationShutdown {
@@ -42,6 +43,7 @@ export class SchedulerModule {
         { provide: SCHEDULER_REDIS, inject: [SCHEDULER_CONFIG], useFactory: (cfg: SchedulerEnv) => new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) },
         RedisCloser,
         SchedulerService,
+        ...schedulerObservabilityProviders(),
       ],
       exports: [SchedulerService],
     };

@@ -15,6 +15,13 @@ import { ExecutionRunner } from './executions/execution-runner.service';
 import { ExecutionStopListener } from './executions/execution-stop.listener';
 import { SecretMaskingLogger } from './executions/secret-masking.logger';
 import { StepLoop } from './executions/step-loop.service';
+import { StoreOutageGuard, type StoreOutageSettings } from './executions/store-outage.guard';
+
+/** The worker's back-off through outages of its own stores (WORKER_STORE_RETRY_*). */
+export function storeOutageSettings(cfg: WorkerEnv): StoreOutageSettings {
+  return { baseDelayMs: cfg.WORKER_STORE_RETRY_BASE_MS, maxDelayMs: cfg.WORKER_STORE_RETRY_MAX_DELAY_MS, maxWaitMs: cfg.WORKER_STORE_RETRY_MAX_WAIT_MS };
+}
+import { createWorkerObservability } from './observe/worker-observability';
 
 /** The worker's root logger: the shared setup, with the secret-masking hook. */
 export function createWorkerLogger(config: WorkerEnv): Logger {
@@ -31,6 +38,8 @@ export class WorkerModule {
       providers: [{ provide: WORKER_CONFIG, useValue: config }],
       exports: [WORKER_CONFIG],
     };
+    // Metrics, traces, log capture and alerts (src/observe): the executors are wrapped to observe each step.
+    const observability = createWorkerObservability(config, logger);
     return {
       module: WorkerModule,
       imports: [
@@ -50,10 +59,11 @@ export class WorkerModule {
           useFactory: (cfg: WorkerEnv) => queueOptions(cfg),
         }),
         ExecutorsModule.forRoot({
-          executors: createBuiltInExecutors({
+          executors: observability.observeExecutors(createBuiltInExecutors({
+            http: { idempotencyKey: config.HTTP_STEP_IDEMPOTENCY_KEY, idempotencyKeyHeader: config.HTTP_STEP_IDEMPOTENCY_HEADER },
             database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
             sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS },
-          }),
+          })),
         }),
       ],
       providers: [
@@ -66,15 +76,17 @@ export class WorkerModule {
           useFactory: (executions: ExecutionsRepository, jobs: JobsRepository, variables: VariablesRepository, loggers: SecretMaskingLogger) =>
             new ExecutionClaimService(executions, jobs, variables, loggers.root),
         },
+        { provide: StoreOutageGuard, inject: [WORKER_CONFIG], useFactory: (cfg: WorkerEnv) => new StoreOutageGuard(storeOutageSettings(cfg)) },
         {
           provide: StepLoop,
-          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository],
-          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository) =>
-            new StepLoop(registry, storage, new ContextStore({ storage }), executions),
+          inject: [ExecutorRegistry, OBJECT_STORAGE, ExecutionsRepository, StoreOutageGuard],
+          useFactory: (registry: ExecutorRegistry, storage: ObjectStorage, executions: ExecutionsRepository, outage: StoreOutageGuard) =>
+            new StepLoop(registry, storage, new ContextStore({ storage }), executions, Math.random, outage),
         },
         ExecutionRunner,
         ExecutionProcessor,
         ExecutionStopListener,
+        ...observability.providers,
       ],
       exports: [ExecutionRunner],
     };

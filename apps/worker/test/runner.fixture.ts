@@ -12,7 +12,8 @@ import { ExecutionClaimService } from '../src/executions/execution-claim.service
 import { ExecutionRunner } from '../src/executions/execution-runner.service';
 import { SecretMaskingLogger } from '../src/executions/secret-masking.logger';
 import { StepLoop } from '../src/executions/step-loop.service';
-import { createWorkerLogger } from '../src/worker.module';
+import { StoreOutageGuard } from '../src/executions/store-outage.guard';
+import { createWorkerLogger, storeOutageSettings } from '../src/worker.module';
 
 export interface RunnerFixture {
   db: Database;
@@ -50,6 +51,7 @@ export async function createRunnerFixture(
   const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'silent', ...env });
   const loggers = new SecretMaskingLogger(createWorkerLogger(config));
   const variables = new VariablesRepository(db, new SecretCipher([], null));
+  const outage = new StoreOutageGuard(storeOutageSettings(config));
   const redisUrl = process.env.VECRON_TEST_REDIS_URL ?? 'redis://127.0.0.1:26379/1';
   const queue = new Bull<ExecutionJobData>(EXECUTIONS_QUEUE, executionQueueOptions(redisUrl, `${database}-${process.pid}-${Date.now()}`));
   const dispatcher = new ExecutionDispatcher({ executions, db, queue, logger: pino({ level: 'silent' }) });
@@ -59,9 +61,10 @@ export async function createRunnerFixture(
     jobs,
     new ExecutionClaimService(executions, jobs, variables, loggers.root),
     new DefinitionCache(storage),
-    new StepLoop(new ExecutorRegistry(executors), storage, new ContextStore({ storage }), executions, random),
+    new StepLoop(new ExecutorRegistry(executors), storage, new ContextStore({ storage }), executions, random, outage),
     loggers,
     dispatcher,
+    outage,
   );
   const close = async (): Promise<void> => {
     await queue.obliterate({ force: true }).catch(() => undefined);

@@ -43,6 +43,14 @@ export class Database implements Queryable {
    */
   async transaction<T>(fn: (tx: PoolClient) => Promise<T>, options: { repeatableRead?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
+    // The server going away (restart) between two statements makes the checked-out client emit
+    // 'error'; unhandled, that would crash the process. The next statement fails instead, and the
+    // broken connection is destroyed on release rather than returned to the pool.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(options.repeatableRead ? 'begin isolation level repeatable read' : 'begin');
       const result = await fn(client);
@@ -52,7 +60,8 @@ export class Database implements Queryable {
       await client.query('rollback').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
 

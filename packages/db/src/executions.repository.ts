@@ -344,11 +344,20 @@ export class ExecutionsRepository {
     return rows[0] ?? null;
   }
 
+  /** How many attempts of an execution ended with this error code (e.g. WORKER_LOST resumes so far). */
+  async countAttempts(executionId: string, errorCode: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `select count(*)::int as n from execution_attempts where execution_id=$1 and error_code=$2`,
+      [executionId, errorCode],
+    );
+    return rows[0]!.n;
+  }
+
   /** The attempts recorded for an execution, oldest first. */
   async listAttempts(executionId: string): Promise<AttemptRecord[]> {
     const { rows } = await this.db.query<AttemptRecord>(
       `select id::text, execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at,
-         next_attempt_at, worker_id from execution_attempts where execution_id=$1 order by id`,
+         next_attempt_at, worker_id from execution_attempts where execution_id=$1 order by execution_attempts.id`,
       [executionId],
     );
     return rows;
@@ -474,10 +483,15 @@ export class ExecutionsRepository {
     return rows.flatMap((r) => stopRequestOf(r) ?? []);
   }
 
-  /** Running executions without a heartbeat since `olderThan`: their worker is gone. */
+  /**
+   * Running executions without a heartbeat since `olderThan`: their worker is gone. None while
+   * the database itself has not been up since `olderThan`: after a restart of PostgreSQL the
+   * workers get a full period to send their heartbeats again before any row counts as stale.
+   */
   async findStaleRunning(olderThan: Date, limit: number): Promise<ExecutionRecord[]> {
     const { rows } = await this.db.query<ExecutionRecord>(
       `select ${COLUMNS} from job_executions where status='running' and next_attempt_at is null and updated_at < $1
+         and pg_postmaster_start_time() < $1
        order by updated_at limit $2`,
       [olderThan, limit],
     );

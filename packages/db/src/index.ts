@@ -16,3 +16,8 @@ export { WebhooksRepository } from './webhooks/webhooks.repository';
 export type { WebhookRecord, WebhookSettings, WebhookTarget, WebhookListItem } from './webhooks/webhooks.repository';
 export { SensitiveKeysCheck } from './variables/sensitive-keys.check';
 export { recreateDatabase } from './admin';
+export { isDatabaseUnavailable } from './database-errors';
+export { ExecutionLogsRepository } from './observability/execution-logs.repository';
+export type { ExecutionLogBatch, ExecutionLogLine, StoredExecutionLog } from './observability/execution-logs.repository';
+export { AlertStateRepository } from './observability/alert-state.repository';
+export type { AlertDecision, AlertDecisionKind, AlertOutcome } from './observability/alert-state.repository';

@@ -6,12 +6,13 @@ import { executionStopMigration } from './migrations/003-execution-stop';
 import { retriesMigration } from './migrations/004-retries';
 import { authMigration } from './migrations/007-auth';
 import { dashboardMigration } from './migrations/009-dashboard';
+import { observabilityMigration } from './migrations/010-observability';
 import type { Migration } from './migrations/migration';
 
 export type { Migration };
 
 /** Every migration of the system database, in order. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, retriesMigration, authMigration, dashboardMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, webhooksMigration, executionStopMigration, retriesMigration, authMigration, dashboardMigration, observabilityMigration];
 
 // Arbitrary constant: serialises migrations when several replicas start at once.
 const MIGRATION_LOCK_ID = 7_301_972_204;

@@ -47,6 +47,8 @@ export {
   WebhookTrigger,
 } from './job-definition.model';
 export type { StepConfigJson } from './job-definition.model';
+export { AlertChannel, ALERT_CHANNEL_TYPES, JobAlerts, MAX_ALERT_CHANNELS, MAX_ALERT_RECIPIENTS, MAX_ALERT_REMINDER_MINUTES } from './alerts.model';
+export type { AlertChannelType } from './alerts.model';
 export {
   CronSchedule,
   DEFAULT_MISFIRE_MAX_FIRES,

@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { JobAlerts } from './alerts.model';
 import { isPlainObject } from './json-value';
 import {
   A_BOOLEAN,
@@ -307,4 +308,11 @@ export class JobDefinition {
   @IsOptional()
   @IsBoolean(A_BOOLEAN)
   enabled: boolean = true;
+
+  /** Failure alerts (after N consecutive failures, recovered on the next success); absent: the worker's defaults. */
+  @IsOptional()
+  @IsObject(AN_OBJECT)
+  @ValidateNested()
+  @Type(() => JobAlerts)
+  alerts?: JobAlerts | null;
 }

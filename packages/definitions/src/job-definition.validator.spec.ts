@@ -154,6 +154,12 @@ describe('validateJobDefinition: valid definitions', () => {
     expect((def['steps'] as Json[])[0]?.['retry']).toEqual({ max_retries: 3, backoff_seconds: 2 });
   });
 
+  it('keeps a retry schedule on the job and on a step', () => {
+    const def = ok(definition({ retry: { delays_seconds: [1, 30], jitter: 0 }, steps: [pingStep({ retry: { delays_seconds: [2], jitter: 0.5, max_retries: 4 } })] }));
+    expect(def['retry']).toEqual({ delays_seconds: [1, 30], jitter: 0 });
+    expect((def['steps'] as Json[])[0]?.['retry']).toEqual({ delays_seconds: [2], jitter: 0.5, max_retries: 4 });
+  });
+
   it('accepts templates in place of URLs and references to earlier steps', () => {
     ok(
       definition({
@@ -220,6 +226,12 @@ describe('validateJobDefinition: invalid definitions', () => {
     ['retry backoff too long', withStep(pingStep({ retry: { backoff_seconds: 86_401 } })), [{ path: 'steps[0].retry.backoff_seconds', message: 'must be at most 86400' }]],
     ['retry with an unknown field', withStep(pingStep({ retry: { attempts: 3 } })), [{ path: 'steps[0].retry.attempts', message: 'is not allowed' }]],
     ['retry not an object', withStep(pingStep({ retry: 3 })), [{ path: 'steps[0].retry', message: 'must be an object' }]],
+    ['retry delays not a list', withStep(pingStep({ retry: { delays_seconds: 5 } })), [{ path: 'steps[0].retry.delays_seconds', message: 'must be an array' }]],
+    ['retry delays empty', definition({ retry: { delays_seconds: [] } }), [{ path: 'retry.delays_seconds', message: 'must contain at least one delay' }]],
+    ['retry delay negative', definition({ retry: { delays_seconds: [5, -1] } }), [{ path: 'retry.delays_seconds', message: 'each delay must be at least 0' }]],
+    ['retry delay not whole seconds', withStep(pingStep({ retry: { delays_seconds: [1.5] } })), [{ path: 'steps[0].retry.delays_seconds', message: 'each delay must be an integer (seconds)' }]],
+    ['retry jitter above 1', definition({ retry: { jitter: 1.5 } }), [{ path: 'retry.jitter', message: 'must be at most 1' }]],
+    ['job retry with max_retries inside (it is top-level)', definition({ retry: { max_retries: 3 } }), [{ path: 'retry.max_retries', message: 'is not allowed' }]],
     // step configs: the catalog's problems, under the full path
     ['a config problem from the step type', withStep(pingStep({}, { method: 'FETCH' })), [{ path: 'steps[0].config.method', message: 'must be one of GET, POST' }]],
     ['a nested config problem', withStep(pingStep({}, { auth: { type: 'token', token: '' } })), [{ path: 'steps[0].config.auth.token', message: 'should not be empty' }]],

@@ -30,7 +30,7 @@ export {
   SECRET_HEADER_NAMES,
 } from './http/http.config';
 export type { HttpMethod, HttpAuthType, HttpAuthConfig, JsonValue } from './http/http.config';
-export { HttpExecutor, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';
+export { HttpExecutor, DEFAULT_IDEMPOTENCY_KEY_HEADER, DEFAULT_MAX_RESPONSE_BYTES } from './http/http.executor';
 export type { HttpExecutorOptions, HttpStepOutput } from './http/http.executor';
 export { HttpStatusError, HttpNetworkError, HttpResponseTooLargeError, OAuth2TokenError } from './http/http.errors';
 export { OAuth2TokenCache } from './http/oauth2-token-cache';
@@ -93,6 +93,7 @@ export type { FileProcessingExecutorOptions } from './file_processing/file-proce
 export type {
   FileProcessingOutput,
   FileReadOutput,
+  FileReadToFileOutput,
   FileReadAllSheetsOutput,
   FileRowsOutput,
   FileWriteOutput,

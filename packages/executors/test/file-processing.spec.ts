@@ -8,7 +8,7 @@ import type { FileEntry } from '@vecron/context';
 import { MinioObjectStorage, parseS3EndpointUrl } from '@vecron/storage';
 import type { StepError } from '../src/errors';
 import { FileProcessingExecutor } from '../src/file_processing/file-processing.executor';
-import type { FileReadAllSheetsOutput, FileReadOutput, FileWriteOutput } from '../src/file_processing/file-processing.output';
+import type { FileReadAllSheetsOutput, FileReadOutput, FileReadToFileOutput, FileWriteOutput } from '../src/file_processing/file-processing.output';
 import { readRows, type Row } from '../src/rows/row-data';
 import type { StepRunContext } from '../src/step-executor';
 import { validateStepConfig } from '../src/validate-step-config';
@@ -133,6 +133,36 @@ describe('file_processing on a LibreOffice XLSX in S3', () => {
     const back: Row[] = [];
     for await (const r of readRows({ data_ref: read.data_ref }, { storage, jobId: JOB, executionId: EXEC })) back.push(r);
     expect(back[12_345]).toEqual({ id: '12346', name: 'Khách 12346 – Đà Nẵng', amount: '12345.05' });
+  }, 60_000);
+
+  it('single pass (read with destination_path): a multipart upload with the same bytes as the two-step read → write', async () => {
+    const n = 150_000;
+    const lines = ['id;Tên khách;Số tiền;st'];
+    for (let i = 1; i <= n; i++) lines.push(`${i};"Khách ${i} – Đà Nẵng; chi nhánh Hải Châu";${i - 1},05;${i % 10 === 0 ? 'void' : 'paid'}`);
+    await storage.put(`${DIR}/input/many.csv`, lines.join('\r\n') + '\r\n');
+    const options = {
+      transformations: [
+        { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+        { type: 'type_conversion', column: 'amount', target_type: 'decimal', decimal_separator: ',' },
+        { type: 'type_conversion', column: 'id', target_type: 'integer' },
+        { type: 'filter', condition: "st == 'paid'" },
+        { type: 'select', columns: ['id', 'Tên khách', 'amount'] },
+      ],
+    };
+    const single = await exec<FileReadToFileOutput>({ operation: 'read', format: 'csv', source_path: 'input/many.csv', destination_path: 'single.csv', options }, 'convert');
+    expect(single.row_count).toBe(n - n / 10);
+    expect(single.rows_read).toBe(n);
+    expect(files).toEqual(single.files);
+    const info = await storage.stat(`${DIR}/output/single.csv`);
+    expect(info.size).toBe(single.files[0]!.size);
+    expect(info.size).toBeGreaterThan(8 * 1024 * 1024); // beyond one 8 MiB part: a multipart upload
+    expect(info.etag).toMatch(/-2$/);
+
+    const read = await exec<FileReadOutput>({ operation: 'read', format: 'csv', source_path: 'input/many.csv', options });
+    await exec<FileWriteOutput>({ operation: 'write', format: 'csv', destination_path: 'two-step.csv', data_source: read }, 'write');
+    const [a, b] = await Promise.all([storage.get(`${DIR}/output/single.csv`), storage.get(`${DIR}/output/two-step.csv`)]);
+    expect(a.equals(b)).toBe(true);
+    expect(a.subarray(0, 300).toString('utf8').split('\n').slice(0, 3)).toEqual(['id,Tên khách,amount', '1,Khách 1 – Đà Nẵng; chi nhánh Hải Châu,0.05', '2,Khách 2 – Đà Nẵng; chi nhánh Hải Châu,1.05']);
   }, 60_000);
 
   it('a failed write leaves no object and no file entry', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { context, propagation } from '@opentelemetry/api';
 import type { Queue } from 'bull';
 import type { Logger } from 'pino';
 import type { Database, ExecutionRecord, ExecutionsRepository, NewAttempt, Queryable, TriggerSource } from '@vecron/db';
@@ -54,6 +55,13 @@ export interface ExecutionDispatcherOptions {
   db?: Database;
   queue: Queue<ExecutionJobData>;
   logger: Logger;
+}
+
+/** `{trace}`: the active W3C trace context for a Bull job's data; nothing when there is none (tracing off). */
+function traceData(): Pick<ExecutionJobData, 'trace'> {
+  const trace: Record<string, string> = {};
+  propagation.inject(context.active(), trace);
+  return trace.traceparent ? { trace } : {};
 }
 
 /**
@@ -164,7 +172,7 @@ export class ExecutionDispatcher {
     const now = Date.now();
     await this.options.queue.addBulk(
       waiting.map((r) => ({
-        data: { execution_id: r.id, job_id: r.job_id, resume: true },
+        data: { execution_id: r.id, job_id: r.job_id, resume: true, ...traceData() },
         opts: { ...executionJobOptions(r.id, r.next_attempt_at!.getTime() - now), jobId: resumeJobId(r.id, r.next_attempt_at!) },
       })),
     );
@@ -184,9 +192,11 @@ export class ExecutionDispatcher {
   async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for'>[], delayMs?: number): Promise<void> {
     if (rows.length === 0) return;
     const now = Date.now();
+    // The trigger's trace context travels with the job (nothing when tracing is off).
+    const trace = traceData();
     await this.options.queue.addBulk(
       rows.map((r) => ({
-        data: { execution_id: r.id, job_id: r.job_id },
+        data: { execution_id: r.id, job_id: r.job_id, ...trace },
         opts: executionJobOptions(r.id, delayMs ?? (r.scheduled_for ? r.scheduled_for.getTime() - now : 0)),
       })),
     );

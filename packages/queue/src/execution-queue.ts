@@ -8,6 +8,11 @@ export interface ExecutionJobData {
   execution_id: string;
   job_id: string;
   /**
+   * W3C trace context (`traceparent`, `tracestate`) of the trigger that enqueued it (the api's
+   * request span), when tracing is on: the worker's execution span is its child.
+   */
+  trace?: Record<string, string>;
+  /**
    * A resume: the execution is `running` and waits (`next_attempt_at` set); the worker takes it
    * with a conditional resume claim and continues at its `resume_step` from the saved context.
    */

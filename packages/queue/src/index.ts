@@ -6,3 +6,5 @@ export { ExecutionQueueModule } from './execution-queue.module';
 export type { ExecutionQueueModuleOptions, ExecutionQueueModuleAsyncOptions } from './execution-queue.module';
 export { executionStopChannel, encodeExecutionStop, decodeExecutionStop } from './execution-stop.channel';
 export type { ExecutionStopMessage } from './execution-stop.channel';
+export { RecoveryCounters, RECOVERY_REPAIRS, recoveryCountersKey } from './recovery-counters';
+export type { RecoveryCountersRedis, RecoveryRepair } from './recovery-counters';

@@ -202,6 +202,53 @@ describe('MinioObjectStorage error mapping', () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it('putStream reads the next part while the previous ones upload (the body is not paused by busy slots)', async () => {
+    const partSize = 5 * 1024 * 1024;
+    let partsRead = 0;
+    let thirdPartRead!: () => void;
+    const third = new Promise<void>((resolve) => (thirdPartRead = resolve));
+    let readAheadSeen: boolean | undefined;
+    handler = (req, res) => {
+      if (req.method === 'POST' && req.url?.includes('uploads')) {
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end('<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>up-2</UploadId></InitiateMultipartUploadResult>');
+      } else if (req.method === 'PUT' && req.url?.includes('partNumber=2')) {
+        // Held until the third part has been consumed from the body (a guard of 5 s keeps an old,
+        // serialising implementation from hanging the test: it then fails on the flag).
+        const guard = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+        void Promise.race([third.then(() => true), guard.then(() => false)]).then((seen) => {
+          readAheadSeen = seen;
+          res.writeHead(200, { ETag: '"e2"' });
+          res.end();
+        });
+      } else if (req.method === 'PUT') {
+        res.writeHead(200, { ETag: '"e"' });
+        res.end();
+      } else if (req.method === 'POST') {
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>http://127.0.0.1/bkt/k</Location><Bucket>bkt</Bucket><Key>k</Key><ETag>&quot;x-3&quot;</ETag></CompleteMultipartUploadResult>');
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    };
+    // A byte stream that produces one part only when asked (highWaterMark 1): the stream itself
+    // buffers at most one part ahead of what putStream consumed. The 4th part is produced only
+    // once putStream has consumed the 3rd — while part 2 is still uploading, with read-ahead.
+    const body = new Readable({
+      highWaterMark: 1,
+      read() {
+        if (partsRead === 4) return void this.push(null);
+        partsRead += 1;
+        if (partsRead === 4) thirdPartRead();
+        this.push(Buffer.alloc(partSize, partsRead));
+      },
+    });
+    await new MinioObjectStorage({ endPoint: '127.0.0.1', port, accessKey: 'k', secretKey: 's', bucket: 'bkt', region: 'us-east-1', partSize, uploadConcurrency: 1 }).putStream('k', body);
+    expect(readAheadSeen).toBe(true);
+    expect(requests.filter((r) => r.startsWith('PUT /bkt/k?')).length).toBe(4);
+  });
+
   it('rejects a part size below the S3 minimum', () => {
     expect(() => new MinioObjectStorage({ endPoint: 'x', accessKey: 'k', secretKey: 's', bucket: 'bkt', partSize: 1024 })).toThrow(RangeError);
   });

@@ -4,7 +4,7 @@ import { Client, S3Error } from 'minio';
 import { PassThrough, type Readable } from 'stream';
 import { ObjectNotFoundError, StorageError, StorageRequestError, StorageUnavailableError } from './errors';
 import type { ObjectInfo, ObjectStorage, PutOptions } from './object-storage';
-import { DEFAULT_CONTENT_TYPE, readParts, sortByKey } from './storage.helpers';
+import { DEFAULT_CONTENT_TYPE, PartBufferPool, readParts, sortByKey } from './storage.helpers';
 import { checkKeyPrefix, checkObjectKey } from './storage-keys';
 
 export interface MinioObjectStorageOptions {
@@ -157,13 +157,14 @@ export class MinioObjectStorage implements ObjectStorage {
       throw error;
     }
     const contentType = contentTypeOf(options);
-    const parts = readParts(body, this.partSize);
+    const pool = new PartBufferPool(this.partSize);
+    const parts = readParts(body, this.partSize, pool);
     try {
       const first = await parts.next();
       if (first.done) return await this.putBuffer(key, Buffer.alloc(0), contentType);
       const second = await parts.next();
       if (second.done) return await this.putBuffer(key, first.value, contentType);
-      await this.multipartUpload(key, contentType, [first.value, second.value], parts);
+      await this.multipartUpload(key, contentType, [first.value, second.value], parts, pool);
     } finally {
       // Stops reading (and destroys the body) when we leave early; a no-op once consumed.
       await parts.return(undefined);
@@ -273,7 +274,7 @@ export class MinioObjectStorage implements ObjectStorage {
     await this.call('putObject', key, () => this.client.putObject(this.bucket, key, data, data.length, { 'Content-Type': contentType }));
   }
 
-  private async multipartUpload(key: string, contentType: string, firstParts: Buffer[], rest: AsyncGenerator<Buffer, void, undefined>): Promise<void> {
+  private async multipartUpload(key: string, contentType: string, firstParts: Buffer[], rest: AsyncGenerator<Buffer, void, undefined>, pool: PartBufferPool): Promise<void> {
     const uploadId = await this.call(
       'initiateMultipartUpload',
       key,
@@ -303,7 +304,11 @@ export class MinioObjectStorage implements ObjectStorage {
             failure ??= { error };
           },
         )
-        .finally(() => inFlight.delete(upload));
+        .finally(() => {
+          // Settled (retries included): its buffer can take the next part.
+          pool.give(data);
+          inFlight.delete(upload);
+        });
       inFlight.add(upload);
     };
     const waitForSlot = async (): Promise<void> => {
@@ -315,11 +320,17 @@ export class MinioObjectStorage implements ObjectStorage {
         await waitForSlot();
         if (!failure) startPart(data);
       }
+      // Read the next part while the others upload, then wait for a slot: the body (an SFTP
+      // download, a file being written) keeps flowing instead of pausing at the stream's mark
+      // whenever every slot is busy. At most uploadConcurrency parts in flight + 1 read ahead.
       while (!failure) {
-        await waitForSlot();
-        if (failure) break;
         const next = await rest.next();
         if (next.done) break;
+        await waitForSlot();
+        if (failure) {
+          pool.give(next.value);
+          break;
+        }
         startPart(next.value);
       }
       await Promise.all(inFlight);

@@ -1,5 +1,5 @@
 import { Readable } from 'stream';
-import { compareKeys, readParts } from './storage.helpers';
+import { compareKeys, PartBufferPool, readParts } from './storage.helpers';
 
 async function collect(body: Readable, partSize: number): Promise<Buffer[]> {
   const parts: Buffer[] = [];
@@ -28,6 +28,32 @@ describe('readParts', () => {
       break;
     }
     expect(body.destroyed).toBe(true);
+  });
+});
+
+describe('readParts with a PartBufferPool', () => {
+  it('cuts the same parts, copied into pooled buffers that are reused once given back', async () => {
+    const data = Buffer.from(Array.from({ length: 35 }, (_, i) => i));
+    const chunks = [data.subarray(0, 3), data.subarray(3, 17), data.subarray(17, 18), data.subarray(18)];
+    const pool = new PartBufferPool(10);
+    const seen: Buffer[] = [];
+    const parts: number[][] = [];
+    for await (const part of readParts(Readable.from(chunks), 10, pool)) {
+      parts.push([...part]);
+      seen.push(part);
+      pool.give(part); // uploaded: the next part may reuse its buffer
+    }
+    expect(parts.map((p) => p.length)).toEqual([10, 10, 10, 5]);
+    expect(Buffer.from(parts.flat()).equals(data)).toBe(true);
+    // One buffer given back before the next was taken: every part shares the first one's memory.
+    expect(new Set(seen.map((p) => p.buffer)).size).toBe(1);
+  });
+
+  it('a part not given back is never overwritten', async () => {
+    const pool = new PartBufferPool(4);
+    const held: Buffer[] = [];
+    for await (const part of readParts(Readable.from([Buffer.from('aaaabbbbcc')]), 4, pool)) held.push(part);
+    expect(held.map((p) => p.toString())).toEqual(['aaaa', 'bbbb', 'cc']);
   });
 });
 

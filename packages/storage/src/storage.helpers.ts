@@ -33,11 +33,51 @@ export function chunkToBuffer(chunk: unknown): Buffer {
 }
 
 /**
+ * Part buffers of one multipart upload, reused once their upload settled: a large upload then
+ * allocates (requests in flight + 1) buffers instead of one per part, so that the process does
+ * not pile up megabytes of dead part buffers between garbage collections.
+ */
+export class PartBufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(readonly partSize: number) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.partSize);
+  }
+
+  /** Gives back a part read with this pool (its whole buffer), once nothing uses its bytes any more. */
+  give(part: Buffer): void {
+    if (part.buffer.byteLength >= part.byteOffset + this.partSize) this.free.push(Buffer.from(part.buffer, part.byteOffset, this.partSize));
+  }
+}
+
+/**
  * Reads `body` into parts of exactly `partSize` bytes (the last one may be
  * smaller); holds at most one part in memory. Ending the iteration early
- * destroys `body`; an error of `body` is thrown as is.
+ * destroys `body`; an error of `body` is thrown as is. With a `pool`, each
+ * part is copied into a buffer of the pool (give it back once uploaded).
  */
-export async function* readParts(body: AsyncIterable<unknown>, partSize: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* readParts(body: AsyncIterable<unknown>, partSize: number, pool?: PartBufferPool): AsyncGenerator<Buffer, void, undefined> {
+  if (pool !== undefined) {
+    let part = pool.take();
+    let size = 0;
+    for await (const chunk of body) {
+      let rest = chunkToBuffer(chunk);
+      while (rest.length > 0) {
+        const n = rest.copy(part, size, 0, Math.min(partSize - size, rest.length));
+        size += n;
+        rest = rest.subarray(n);
+        if (size === partSize) {
+          yield part;
+          part = pool.take();
+          size = 0;
+        }
+      }
+    }
+    if (size > 0) yield part.subarray(0, size);
+    return;
+  }
   let pending: Buffer[] = [];
   let size = 0;
   const take = (): Buffer => {

@@ -1,4 +1,4 @@
-import type { ExecutionError, ExecutionRecord } from '@vecron/db';
+import type { AttemptRecord, ExecutionError, ExecutionRecord } from '@vecron/db';
 
 export interface StepSummary {
   step_id: string;
@@ -6,6 +6,20 @@ export interface StepSummary {
   started_at?: string;
   completed_at?: string;
   error?: unknown;
+}
+
+/** One attempt of one step (execution_attempts). */
+export interface AttemptView {
+  attempt: number;
+  step_id: string;
+  status: 'success' | 'failed';
+  error_code: string | null;
+  error_message: string | null;
+  retryable: boolean | null;
+  started_at: string;
+  finished_at: string;
+  next_attempt_at: string | null;
+  worker_id: string | null;
 }
 
 /** An execution as the API returns it. */
@@ -28,15 +42,36 @@ export interface ExecutionView {
   cancel_requested_at: string | null;
   cancel_requested_by: string | null;
   cancel_requested_by_user_id: string | null;
-  /** The user who triggered it (manual runs); null for scheduled, webhook and retry runs. */
+  /** Set while it waits for a retry. */
+  next_attempt_at: string | null;
+  resume_step: string | null;
+  /** The execution this one replays. */
+  replay_of: string | null;
+  /** The user who triggered it (manual runs and replays); null for scheduled, webhook and retry runs. */
   triggered_by: string | null;
   created_at: string;
   steps?: StepSummary[];
+  attempts?: AttemptView[];
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function presentExecution(e: ExecutionRecord, steps?: StepSummary[]): ExecutionView {
+export function presentAttempt(a: AttemptRecord): AttemptView {
+  return {
+    attempt: a.attempt,
+    step_id: a.step_id,
+    status: a.status,
+    error_code: a.error_code,
+    error_message: a.error_message,
+    retryable: a.retryable,
+    started_at: a.started_at.toISOString(),
+    finished_at: a.finished_at.toISOString(),
+    next_attempt_at: iso(a.next_attempt_at),
+    worker_id: a.worker_id,
+  };
+}
+
+export function presentExecution(e: ExecutionRecord, steps?: StepSummary[], attempts?: AttemptRecord[]): ExecutionView {
   return {
     id: e.id,
     job_id: e.job_id,
@@ -55,8 +90,12 @@ export function presentExecution(e: ExecutionRecord, steps?: StepSummary[]): Exe
     cancel_requested_at: iso(e.cancel_requested_at),
     cancel_requested_by: e.cancel_requested_by,
     cancel_requested_by_user_id: e.cancel_requested_by_user_id,
+    next_attempt_at: iso(e.next_attempt_at),
+    resume_step: e.resume_step,
+    replay_of: e.replay_of,
     triggered_by: e.triggered_by ?? null,
     created_at: e.created_at.toISOString(),
     ...(steps ? { steps } : {}),
+    ...(attempts ? { attempts: attempts.map(presentAttempt) } : {}),
   };
 }

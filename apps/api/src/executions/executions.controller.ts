@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, RequirePermissions } from '../auth/auth.decorators';
 import { UuidPipe } from '../errors/uuid.pipe';
+import { ExecutionResponse } from './dto/execution.response';
+import { ReplayExecutionDto, ReplayExecutionResponse } from './dto/replay-execution.dto';
 import { StopExecutionResponse } from './dto/stop-execution.response';
 import { ListExecutionsQuery } from './dto/list-executions.query';
 import { TriggerJobDto } from './dto/trigger-job.dto';
@@ -34,6 +36,18 @@ export class ExecutionsController {
     return this.executions.stop(id, user);
   }
 
+  @Post('executions/:id/replay')
+  @RequirePermissions('job:execute')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Replay a finished execution (e.g. a dead_letter) as a new execution linked by replay_of: from the failed step with the original context before it, or from the start. 404 unknown id; 409 not finished, no failed step, job disabled, or (allow_concurrent false) another run in progress',
+  })
+  @ApiAcceptedResponse({ type: ReplayExecutionResponse })
+  replay(@Param('id', UuidPipe) id: string, @Body() body: ReplayExecutionDto, @CurrentUser() user: AuthUser): Promise<ReplayExecutionResponse> {
+    return this.executions.replay(id, body?.from ?? 'failed_step', user);
+  }
+
   @Get('executions')
   @RequirePermissions('execution:read')
   @ApiOperation({ summary: 'List executions, newest first' })
@@ -43,7 +57,8 @@ export class ExecutionsController {
 
   @Get('executions/:id')
   @RequirePermissions('execution:read')
-  @ApiOperation({ summary: 'One execution with its per-step summary' })
+  @ApiOperation({ summary: 'One execution with its per-step summary and every attempt of every step' })
+  @ApiOkResponse({ type: ExecutionResponse })
   get(@Param('id', UuidPipe) id: string, @CurrentUser() user: AuthUser) {
     return this.executions.get(id, user);
   }

@@ -1,16 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ExecutionsRepository, type ExecutionRecord } from '@vecron/db';
+import { ExecutionsRepository, type ExecutionRecord, type ExecutionStatus } from '@vecron/db';
 import { ExecutionDispatcher } from '@vecron/queue';
 import { OBJECT_STORAGE, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import type { AuthUser } from '../auth/auth-user';
 import { SEE_ALL_EXECUTIONS } from '../auth/permissions';
 import { ConflictError, NotFoundError } from '../errors/app-errors';
+import type { ReplayExecutionResponse, ReplayFrom } from './dto/replay-execution.dto';
 import type { StopExecutionResponse } from './dto/stop-execution.response';
 import { ExecutionAlreadyFinishedError, ExecutionInProgressError } from './execution.errors';
 import { ExecutionStopPublisher } from './execution-stop.publisher';
 import { JobsService } from '../jobs/jobs.service';
 import type { ListExecutionsQuery } from './dto/list-executions.query';
 import { presentExecution, type ExecutionView, type StepSummary } from './execution.presenter';
+
+/** Statuses an execution never leaves (invariant 2). */
+const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
 
 /** Who a stop is recorded as coming from (the user's id is recorded beside it). */
 const STOP_REQUESTER = 'api';
@@ -86,6 +90,44 @@ export class ExecutionsService {
     };
   }
 
+  /**
+   * Replays a finished execution as a new one (`trigger_source` replay, `replay_of` = the
+   * original), running the definition version the original ran. From `failed_step`: the new run
+   * starts at the step the original failed at, with the original's context (outputs, files,
+   * webhook data) of the steps before it; from `start`: every step again. Like a manual trigger
+   * it follows the job's allow_concurrent rule (409 with the execution in progress). 404 unknown
+   * execution, 409 when the original is not finished, has no failed step (from failed_step) or
+   * its job is disabled.
+   */
+  async replay(id: string, from: ReplayFrom, user: AuthUser): Promise<ReplayExecutionResponse> {
+    const original = await this.require(id, user);
+    if (!TERMINAL_STATUSES.includes(original.status)) {
+      const err = new ConflictError(`execution ${id} is ${original.status}: only a finished execution can be replayed`);
+      err.fields.execution_id = id;
+      throw err;
+    }
+    const resumeStep = from === 'failed_step' ? (original.error?.step_id ?? null) : null;
+    if (from === 'failed_step' && !resumeStep) {
+      throw new ConflictError(`execution ${id} (${original.status}) has no failed step: replay it from the start`);
+    }
+    const job = await this.jobs.require(original.job_id);
+    if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`);
+    const webhook = original.trigger_metadata.webhook;
+    const outcome = await this.dispatcher.dispatchUnlessActive({
+      jobId: job.id,
+      definitionVersion: original.definition_version,
+      allowConcurrent: job.allow_concurrent,
+      triggerSource: 'replay',
+      triggerMetadata: { ...(webhook === undefined ? {} : { webhook }), replay: { of: id, from, step_id: resumeStep } },
+      replayOf: id,
+      resumeStep,
+    });
+    if (!outcome.started) throw new ExecutionInProgressError(outcome.activeExecutionId);
+    await this.executions.setTriggeredBy(outcome.execution.id, user.id);
+    this.logger.log({ job_id: job.id, execution_id: outcome.execution.id, replay_of: id, from }, 'execution replayed');
+    return { execution_id: outcome.execution.id, replay_of: id, from, resume_step: resumeStep };
+  }
+
   /** Without `job:write` a caller sees only the executions they triggered. */
   async list(q: ListExecutionsQuery, user: AuthUser): Promise<{ items: ExecutionView[]; total: number; page: number; page_size: number }> {
     const { items, total } = await this.executions.list({
@@ -105,7 +147,7 @@ export class ExecutionsService {
       ...(s.completed_at ? { completed_at: s.completed_at } : {}),
       ...(s.error ? { error: s.error } : {}),
     }));
-    return presentExecution(e, steps);
+    return presentExecution(e, steps, await this.executions.listAttempts(id));
   }
 
   async getContext(id: string, user: AuthUser): Promise<unknown> {

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { Database } from '@vecron/db';
+import { RecoveryCounters, type RecoveryRepair } from '@vecron/queue';
 import { OBJECT_STORAGE, type ObjectStorage } from '@vecron/storage';
+import { API_CONFIG, type ApiEnv } from '../config/api.env';
 import { REDIS } from '../redis/redis.module';
 
 export interface ComponentHealth {
@@ -13,6 +15,8 @@ export interface ComponentHealth {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   components: { postgresql: ComponentHealth; redis: ComponentHealth; s3: ComponentHealth };
+  /** Repairs made by the scheduler's reconciler since Redis last kept its data; null while Redis is down. */
+  recovery: Record<RecoveryRepair, number> | null;
 }
 
 const TIMEOUT_MS = 2000;
@@ -35,14 +39,22 @@ async function probe(fn: () => Promise<unknown>): Promise<ComponentHealth> {
   }
 }
 
-/** Checks PostgreSQL, Redis and object storage separately. */
+/**
+ * Checks PostgreSQL, Redis and object storage separately, each with its own time limit, so an
+ * outage of one shows while it lasts (and clears once it is back: the clients reconnect).
+ */
 @Injectable()
 export class HealthService {
+  private readonly counters: RecoveryCounters;
+
   constructor(
     private readonly db: Database,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-  ) {}
+    @Inject(API_CONFIG) config: ApiEnv,
+  ) {
+    this.counters = new RecoveryCounters(redis, config.QUEUE_PREFIX);
+  }
 
   async check(): Promise<HealthReport> {
     const [postgresql, redis, s3] = await Promise.all([
@@ -51,6 +63,7 @@ export class HealthService {
       probe(() => this.storage.ping()),
     ]);
     const ok = [postgresql, redis, s3].every((c) => c.status === 'up');
-    return { status: ok ? 'ok' : 'degraded', components: { postgresql, redis, s3 } };
+    const recovery = redis.status === 'up' ? await this.counters.read().catch(() => null) : null;
+    return { status: ok ? 'ok' : 'degraded', components: { postgresql, redis, s3 }, recovery };
   }
 }

@@ -1,8 +1,8 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { BaseEnv } from '@vecron/config';
+import { SchedulerObservabilityEnv } from './observability.env';
 
 /** Environment of a scheduler process (see .env.example). */
-export class SchedulerEnv extends BaseEnv {
+export class SchedulerEnv extends SchedulerObservabilityEnv {
   /** How often the leader looks for due fires. Changes to jobs take effect within one tick. */
   @IsInt() @Min(50) @Max(10_000)
   SCHEDULER_TICK_MS: number = 250;
@@ -28,11 +28,18 @@ export class SchedulerEnv extends BaseEnv {
   SCHEDULER_RECOVERY_INTERVAL_MS: number = 30_000;
 
   /**
-   * A running execution without a worker heartbeat for this long is failed ("worker lost"):
-   * its worker was killed. Keep it well above WORKER_HEARTBEAT_MS.
+   * A running execution without a worker heartbeat for this long lost its worker (killed): the
+   * reconciler resumes it from its last saved step. Keep it well above WORKER_HEARTBEAT_MS.
    */
   @IsInt() @Min(5_000) @Max(86_400_000)
   SCHEDULER_STALE_RUNNING_MS: number = 120_000;
+
+  /**
+   * A running execution whose worker was lost is resumed from its last saved step at most this
+   * many times; the next loss ends it `failed` (WORKER_LOST). 0: never resumed.
+   */
+  @IsInt() @Min(0) @Max(100)
+  SCHEDULER_WORKER_LOST_MAX_RESUMES: number = 3;
 
   /** Identity in logs; default host:pid. */
   @IsOptional() @IsString()

@@ -1,11 +1,15 @@
 import { hostname } from 'os';
-import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Database, ExecutionsRepository, JobsRepository, type JobRecord, type ScheduleSkip } from '@vecron/db';
-import { ExecutionDispatcher } from '@vecron/queue';
+import { EXECUTIONS_QUEUE, ExecutionDispatcher, RecoveryCounters, type ExecutionJobData } from '@vecron/queue';
+import { SchedulerMetrics } from '@vecron/telemetry';
 import { SCHEDULER_CONFIG, type SchedulerEnv } from '../config/scheduler.env';
+import { ExecutionReconciler } from './execution-reconciler';
 import { planDueJob, type FirePlan } from './fire-planner';
 import { LeaderLock } from './leader-lock';
 
@@ -33,6 +37,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private tickInFlight: Promise<unknown> | null = null;
   private stopped = false;
   private lastRecovery = 0;
+  private readonly reconciler: ExecutionReconciler;
   readonly id: string;
 
   constructor(
@@ -40,13 +45,28 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SCHEDULER_REDIS) redis: Redis,
     private readonly db: Database,
     private readonly jobs: JobsRepository,
-    private readonly executions: ExecutionsRepository,
+    executions: ExecutionsRepository,
     private readonly dispatcher: ExecutionDispatcher,
     @InjectPinoLogger(SchedulerService.name) logger: PinoLogger,
+    @InjectQueue(EXECUTIONS_QUEUE) queue: Queue<ExecutionJobData>,
+    @Optional() private readonly metrics?: SchedulerMetrics,
   ) {
     this.id = config.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
     this.logger = logger.logger.child({ scheduler_id: this.id });
     this.lock = new LeaderLock(redis, `${config.QUEUE_PREFIX}:scheduler:leader`, config.SCHEDULER_LOCK_TTL_MS);
+    this.reconciler = new ExecutionReconciler(
+      executions,
+      dispatcher,
+      queue,
+      new RecoveryCounters(redis, config.QUEUE_PREFIX),
+      {
+        pendingAfterMs: config.SCHEDULER_RECOVERY_INTERVAL_MS,
+        staleRunningMs: config.SCHEDULER_STALE_RUNNING_MS,
+        batch: 500,
+        maxResumes: config.SCHEDULER_WORKER_LOST_MAX_RESUMES,
+      },
+      this.logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -66,8 +86,15 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = performance.now();
       this.tickInFlight = this.tick()
-        .catch((err: unknown) => this.logger.error({ err }, 'tick failed'))
+        .then(
+          (result) => this.metrics?.tick((performance.now() - started) / 1000, result),
+          (err: unknown) => {
+            this.metrics?.tick((performance.now() - started) / 1000, null);
+            this.logger.error({ err }, 'tick failed');
+          },
+        )
         .finally(() => {
           this.tickInFlight = null;
           this.schedule(this.config.SCHEDULER_TICK_MS);
@@ -126,10 +153,9 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       if (result.skipped) this.logger.info({ count: result.skipped }, 'fires skipped (recorded in schedule_skips)');
       this.logger.debug({ jobs: result.jobs, fired: result.fired }, 'tick');
     }
-    if (Date.now() - this.lastRecovery >= this.config.SCHEDULER_RECOVERY_INTERVAL_MS) {
+    if (Date.now() - this.lastRecovery >= this.config.SCHEDULER_RECOVERY_INTERVAL_MS && !this.stopped && this.lock.isLeader) {
       this.lastRecovery = Date.now();
-      await this.requeueLostExecutions();
-      await this.failOrphanedExecutions();
+      await this.reconciler.sweep();
     }
     return result;
   }
@@ -143,29 +169,5 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       const due = job.next_run_at!;
       return { fires: [], skipped: [{ fire_time: due, reason: `invalid_schedule: ${(err as Error).message}` }], next: null, lastFireTime: due, completed: false };
     }
-  }
-
-  /** Running executions whose worker stopped sending heartbeats (killed) end `failed`, never stay running. */
-  private async failOrphanedExecutions(): Promise<void> {
-    const stale = await this.executions.findStaleRunning(new Date(Date.now() - this.config.SCHEDULER_STALE_RUNNING_MS), 500);
-    for (const e of stale) {
-      await this.executions.finish(e.id, 'failed', {
-        message: `worker lost: no heartbeat from ${e.worker_id ?? 'its worker'} for ${Math.round(this.config.SCHEDULER_STALE_RUNNING_MS / 1000)} s`,
-        code: 'WORKER_LOST',
-        ...(e.current_step ? { step_id: e.current_step } : {}),
-      });
-      this.logger.warn({ job_id: e.job_id, execution_id: e.id, worker_id: e.worker_id }, 'execution failed: worker lost');
-    }
-  }
-
-  /** Pending executions whose Bull job was lost (crash between commit and enqueue) go back on the queue. */
-  private async requeueLostExecutions(): Promise<void> {
-    const stale = await this.executions.findStalePending(new Date(Date.now() - this.config.SCHEDULER_RECOVERY_INTERVAL_MS), 500);
-    await this.dispatcher.enqueueMany(stale, 0);
-    if (stale.length) this.logger.warn({ count: stale.length }, 're-enqueued pending executions');
-    // Executions waiting for a retry whose delayed resume job is overdue (lost with Redis data): added again (a no-op if Bull still holds it).
-    const waiting = await this.executions.findOverdueWaiting(new Date(Date.now() - this.config.SCHEDULER_RECOVERY_INTERVAL_MS), 500);
-    await this.dispatcher.enqueueResumes(waiting);
-    if (waiting.length) this.logger.warn({ count: waiting.length }, 're-enqueued overdue retry resumes');
   }
 }

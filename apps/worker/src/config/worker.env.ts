@@ -1,8 +1,10 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { BaseEnv } from '@vecron/config';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { toBool } from '@vecron/config';
+import { WorkerObservabilityEnv } from './observability.env';
 
 /** Environment of a worker process (see .env.example). */
-export class WorkerEnv extends BaseEnv {
+export class WorkerEnv extends WorkerObservabilityEnv {
   /** Executions run at the same time by this process. */
   @IsInt() @Min(1) @Max(1000)
   WORKER_CONCURRENCY: number = 10;
@@ -14,6 +16,32 @@ export class WorkerEnv extends BaseEnv {
   /** How often the worker tells the system database its running executions are alive. */
   @IsInt() @Min(1_000) @Max(600_000)
   WORKER_HEARTBEAT_MS: number = 10_000;
+
+  /**
+   * S3 or PostgreSQL unreachable (restarting) while an execution runs: the worker retries the
+   * context save / row update that failed, first after this long, doubling (±20% jitter)…
+   */
+  @IsInt() @Min(0) @Max(60_000)
+  WORKER_STORE_RETRY_BASE_MS: number = 250;
+
+  /** …up to this long between two tries… */
+  @IsInt() @Min(0) @Max(600_000)
+  WORKER_STORE_RETRY_MAX_DELAY_MS: number = 5_000;
+
+  /**
+   * …for at most this long in all; then the execution waits for a delayed resume at the step in
+   * progress (after WORKER_STORE_RETRY_MAX_DELAY_MS), like a retryable step error.
+   */
+  @IsInt() @Min(0) @Max(86_400_000)
+  WORKER_STORE_RETRY_MAX_WAIT_MS: number = 600_000;
+
+  /** HTTP step: send `Idempotency-Key: {execution_id}:{step_id}` unless a step's `idempotency_key` says otherwise. */
+  @Transform(toBool) @IsBoolean()
+  HTTP_STEP_IDEMPOTENCY_KEY: boolean = true;
+
+  /** HTTP step: the idempotency key header's name unless a step's `idempotency_key_header` names one. */
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/, { message: 'must be an HTTP header name' })
+  HTTP_STEP_IDEMPOTENCY_HEADER: string = 'Idempotency-Key';
 
   /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
   @IsOptional() @IsString()

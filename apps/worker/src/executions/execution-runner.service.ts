@@ -1,5 +1,5 @@
 import { hostname } from 'os';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SECRET_MASK } from '@vecron/context';
 import {
@@ -22,6 +22,8 @@ import { ExecutionAbort, type AbortCause } from './execution-abort.error';
 import { ExecutionClaimService } from './execution-claim.service';
 import { SecretMaskingLogger } from './secret-masking.logger';
 import { StepLoop, type StepLoopStart } from './step-loop.service';
+import { StoreOutageGuard } from './store-outage.guard';
+import { EXECUTION_OBSERVER, NO_EXECUTION_OBSERVER, type ExecutionObserver } from '../observe/execution-observer';
 
 interface RunState {
   controller: AbortController;
@@ -50,6 +52,8 @@ export class ExecutionRunner {
     private readonly steps: StepLoop,
     private readonly loggers: SecretMaskingLogger,
     private readonly dispatcher: ExecutionDispatcher,
+    private readonly outage: StoreOutageGuard,
+    @Optional() @Inject(EXECUTION_OBSERVER) private readonly observer: ExecutionObserver = NO_EXECUTION_OBSERVER,
   ) {
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }
@@ -78,6 +82,8 @@ export class ExecutionRunner {
   /** Resolves when no execution is in flight. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    // Their captured logs written, their alerts decided and sent.
+    await this.observer.flush();
   }
 
   /** Aborts every in-flight execution (shutdown after the grace period). */
@@ -91,7 +97,8 @@ export class ExecutionRunner {
    * overlapping run, or null when there was nothing to do (a duplicate delivery).
    */
   async run(executionId: string): Promise<ExecutionStatus | null> {
-    const claim = await this.claims.claim(executionId, this.workerId);
+    // A delivery during a PostgreSQL restart waits for the database rather than being dropped.
+    const claim = await this.outage.run('claim the execution', () => this.claims.claim(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return claim.skipped ? 'cancelled' : null;
     const e = claim.execution;
     // A replay from the failed step starts there, with the original's context before it.
@@ -107,7 +114,7 @@ export class ExecutionRunner {
    * null. The job's timeout counts from the first claim.
    */
   async resume(executionId: string): Promise<ExecutionStatus | null> {
-    const claim = await this.claims.claimResume(executionId, this.workerId);
+    const claim = await this.outage.run('claim the resume', () => this.claims.claimResume(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return null;
     const e = claim.execution;
     const start: StepLoopStart | undefined = e.resume_step
@@ -143,7 +150,7 @@ export class ExecutionRunner {
     const bindings = { job_id: execution.job_id, execution_id: execution.id };
     let definition: JobDefinition;
     try {
-      definition = await this.definitions.get(execution.job_id, execution.definition_version);
+      definition = await this.outage.run('load the definition', () => this.definitions.get(execution.job_id, execution.definition_version), this.loggers.forExecution(bindings, []), controller.signal);
     } catch (err) {
       const message = `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}`;
       return this.finish(execution, 'failed', { message }, this.loggers.forExecution(bindings, []));
@@ -159,6 +166,7 @@ export class ExecutionRunner {
       storedVariables[name] = sensitive ? SECRET_MASK : value;
     }
     const log = this.loggers.forExecution(bindings, secrets);
+    this.observer.executionStarted({ execution, definition, log });
 
     // The timeout counts from the first claim: a resumed run gets what is left.
     const deadline = (execution.started_at?.getTime() ?? Date.now()) + definition.timeout_seconds * 1000;
@@ -185,6 +193,10 @@ export class ExecutionRunner {
     if ('wait' in result) {
       // Resumed at the deadline at the latest, where it ends `timeout`.
       const delayMs = Math.min(result.wait.delayMs, Math.max(0, deadline - Date.now()));
+      if (delayMs < result.wait.delayMs) {
+        const last = attempts[attempts.length - 1];
+        if (last) last.next_attempt_at = new Date(Date.now() + delayMs);
+      }
       const waiting = await this.dispatcher.scheduleResume(execution.id, result.wait.stepId, delayMs, {
         attempt: result.wait.attempt,
         expectWorkerId: this.workerId,
@@ -192,6 +204,7 @@ export class ExecutionRunner {
       });
       if (waiting) {
         log.info({ step_id: result.wait.stepId, next_attempt: result.wait.attempt, next_attempt_at: waiting.next_attempt_at }, 'execution waiting for a retry');
+        this.observer.executionWaiting({ execution, log });
         return 'running';
       }
       // Not left waiting: a stop was asked for meanwhile.
@@ -201,7 +214,8 @@ export class ExecutionRunner {
     }
     const final = await this.finish(execution, result.status, result.error, log, attempts);
     if (definition.schedule?.type === 'fixed_delay' && definition.triggers.scheduled && execution.trigger_source === 'scheduled') {
-      await this.jobs.setNextRunAfterRun(execution.job_id, nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() }));
+      const next = nextFireTime(definition.schedule, { after: new Date(), lastFinishedAt: new Date() });
+      await this.outage.run('set the next fixed-delay fire', () => this.jobs.setNextRunAfterRun(execution.job_id, next), log);
     }
     return final;
   }
@@ -213,8 +227,11 @@ export class ExecutionRunner {
     log: Logger,
     attempts: NewAttempt[] = [],
   ): Promise<ExecutionStatus> {
-    const row = await this.executions.finish(execution.id, status, error, undefined, undefined, { attempts });
-    log.info({ status, duration_ms: row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null }, 'execution finished');
+    // Waits through a PostgreSQL restart: the outcome is recorded once the database is back.
+    const row = await this.outage.run('record the end of the execution', () => this.executions.finish(execution.id, status, error, undefined, undefined, { attempts }), log);
+    const durationMs = row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null;
+    log.info({ status, duration_ms: durationMs }, 'execution finished');
+    this.observer.executionFinished({ execution: row ?? execution, status: row?.status ?? status, error, durationMs, log });
     return row?.status ?? status;
   }
 }

@@ -4,6 +4,7 @@ import type { Queue } from 'bull';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Database } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
+import { withTraceCarrier } from '@vecron/telemetry';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
 import { ExecutionRunner } from './execution-runner.service';
 
@@ -32,8 +33,8 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     }, this.config.WORKER_HEARTBEAT_MS);
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
       try {
-        if (job.data.resume) await this.runner.resume(job.data.execution_id);
-        else await this.runner.run(job.data.execution_id);
+        // The trigger's trace context (from the api) is the parent of the execution's span.
+        await withTraceCarrier(job.data.trace, () => (job.data.resume ? this.runner.resume(job.data.execution_id) : this.runner.run(job.data.execution_id)));
       } catch (err) {
         // The claim or the finish could not reach the system database: Bull records the failure.
         this.logger.error({ execution_id: job.data.execution_id, err }, 'execution delivery failed');

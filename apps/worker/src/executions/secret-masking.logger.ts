@@ -1,5 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { maskDeep, maskSecrets } from '@vecron/context';
+import { captureLogLine } from '../observe/log-capture';
 
 /** Where an execution's logger keeps the secret values to mask (inherited by its children). */
 const SECRETS = Symbol('vecron.secrets');
@@ -15,12 +16,14 @@ function maskError(err: Error, secrets: readonly string[]): Error {
   return masked;
 }
 
-/** Masks every argument of a log call: strings, Errors and objects. */
-const maskSecretsHook: LogMethodHook = function (this: MaskingLogger, args, method) {
+/** Masks every argument of a log call: strings, Errors and objects; then the execution's log capture sees the masked line. */
+const maskSecretsHook: LogMethodHook = function (this: MaskingLogger, args, method, level) {
   const secrets = this[SECRETS];
-  if (!secrets) return method.apply(this, args);
-  const masked = args.map((a: unknown) => (typeof a === 'string' ? maskSecrets(a, secrets) : a instanceof Error ? maskError(a, secrets) : maskDeep(a, secrets)));
-  return method.apply(this, masked as Parameters<typeof method>);
+  const masked = secrets
+    ? (args.map((a: unknown) => (typeof a === 'string' ? maskSecrets(a, secrets) : a instanceof Error ? maskError(a, secrets) : maskDeep(a, secrets))) as Parameters<typeof method>)
+    : args;
+  captureLogLine(this, masked, level);
+  return method.apply(this, masked);
 };
 
 /**

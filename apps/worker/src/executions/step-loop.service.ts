@@ -22,6 +22,7 @@ import { StepError, type ExecutorRegistry } from '@vecron/executors';
 import type { ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
 import { decideRetry, type RandomSource } from './retry.policy';
+import { NO_STORE_RETRY, StoreOutageError, StoreOutageGuard } from './store-outage.guard';
 
 /** One execution's run through its steps. */
 export interface StepLoopInput {
@@ -79,18 +80,23 @@ export class StepLoop {
     private readonly executions: ExecutionsRepository,
     /** Jitter's random source (tests inject their own). */
     private readonly random: RandomSource = Math.random,
+    /** Rides out S3/PostgreSQL outages around the context saves and step records. */
+    private readonly outage: StoreOutageGuard = new StoreOutageGuard(NO_STORE_RETRY),
   ) {}
 
   async run(input: StepLoopInput): Promise<StepLoopResult> {
     const { execution, definition, secrets, signal, log, start } = input;
     const mask = <T>(v: T): T => (secrets.length ? maskDeep(v, secrets) : v);
-    const save = (ctx: JobContext) => this.contexts.save(mask(ctx));
+    // The system's own stores restarting: the save waits for them (the step is not run again).
+    const save = (ctx: JobContext) => this.outage.run('save the context', () => this.contexts.save(mask(ctx)), log, signal);
     const startedAt = execution.started_at ?? new Date();
     const timezone = definition.schedule && 'timezone' in definition.schedule ? definition.schedule.timezone : undefined;
     const webhook = execution.trigger_metadata.webhook as WebhookData | undefined;
     let context: JobContext = createJobContext({ executionId: execution.id, jobId: execution.job_id, variables: input.storedVariables, ...(webhook ? { webhook } : {}) });
     let status: ExecutionStatus = 'success';
     let error: ExecutionError | null = null;
+    let currentStep: string | null = null;
+    let currentAttempt = start?.attempt ?? 1;
     let wait: { stepId: string; attempt: number; delayMs: number } | null = null;
     const attempts: NewAttempt[] = [];
     let startIndex = 0;
@@ -101,13 +107,15 @@ export class StepLoop {
           const message = `step "${start.stepId}" to resume at is not in definition version ${execution.definition_version}`;
           return { status: 'failed', error: { message, step_id: start.stepId, code: 'RESUME_STEP_UNKNOWN' }, attempts };
         }
-        context = await this.continuedContext(context, start, definition.steps.slice(0, startIndex));
+        currentStep = start.stepId;
+        context = await this.outage.run('load the saved context', () => this.continuedContext(context, start, definition.steps.slice(0, startIndex)), log, signal);
       }
       await save(context);
       for (const [index, step] of definition.steps.entries()) {
         if (index < startIndex) continue;
         if (signal.aborted) break;
         const attempt = start && index === startIndex ? start.attempt : 1;
+        [currentStep, currentAttempt] = [step.id, attempt];
         const scope = createTemplateScope({ context, variables: input.values, startedAt, timezone, attempt, triggerSource: execution.trigger_source });
         const stepStart = new Date();
         try {
@@ -118,7 +126,7 @@ export class StepLoop {
             continue;
           }
           // A stop whose announcement this worker missed is on the row: checked before each step.
-          const stop = await this.executions.setCurrentStep(execution.id, step.id);
+          const stop = await this.outage.run('record the current step', () => this.executions.setCurrentStep(execution.id, step.id), log, signal);
           if (stop) input.stop(stop);
           if (signal.aborted) break;
           // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
@@ -131,6 +139,11 @@ export class StepLoop {
           attempts.push({ step_id: step.id, attempt, status: 'success', started_at: stepStart, finished_at: new Date() });
           await save(context);
         } catch (err) {
+          // The context could not be saved: nothing more can be recorded; the step is not reported done.
+          if (err instanceof StoreOutageError) {
+            if (attempts.at(-1)?.step_id === step.id && attempts.at(-1)?.status === 'success') attempts.pop();
+            throw err;
+          }
           const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
           const message = mask(abort ? (abort.code ? abort.message : `${abort.message} (during step "${step.id}")`) : (err as Error).message);
           context = recordStepFailure(context, step.id, { ...toStepError(abort ?? err), message }, { startedAt: stepStart });
@@ -165,9 +178,24 @@ export class StepLoop {
         error = { message: abort.message, ...(abort.code ? { code: abort.code } : {}) };
       }
     } catch (err) {
-      // Infrastructure failure (context could not be saved…): the execution fails, never stays running.
-      status = 'failed';
-      error = { message: mask(`execution could not continue: ${(err as Error).message}`) };
+      // A store still unreachable after the in-place wait: like a retryable step error, the
+      // execution waits for a delayed resume at the step in progress (run again, as the same
+      // attempt: its outcome was not recorded), bounded by the job's timeout.
+      const resumeAt = currentStep ?? definition.steps[startIndex]?.id;
+      if (err instanceof StoreOutageError && !signal.aborted && resumeAt && this.outage.handsOver) {
+        const message = mask(`execution could not continue: ${err.message}`);
+        log.warn({ step_id: resumeAt, delay_ms: this.outage.resumeDelayMs, err: message }, 'store still unreachable; resume scheduled');
+        return { status: 'running', wait: { stepId: resumeAt, attempt: currentAttempt, delayMs: this.outage.resumeDelayMs }, error: { message, step_id: resumeAt, code: err.code, retryable: true }, attempts };
+      }
+      // Other infrastructure failures: the execution fails, never stays running, and never
+      // claims a step it could not record.
+      const abort = signal.reason instanceof ExecutionAbort ? signal.reason : null;
+      status = abort ? abort.status : 'failed';
+      error = {
+        message: mask(`execution could not continue: ${(err as Error).message}`),
+        ...(err instanceof StoreOutageError ? { code: err.code, retryable: true } : {}),
+        ...(currentStep ? { step_id: currentStep } : {}),
+      };
       log.error({ err }, 'execution aborted by an infrastructure error');
     }
     return { status, error, attempts };

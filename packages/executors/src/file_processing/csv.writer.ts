@@ -44,14 +44,15 @@ export function createCsvWriter(out: Writable, options: CsvWriteOptions): FileWr
     return (options.bom ? UTF8_BOM : '') + (options.header ? stringify([options.columns], stringifyOptions) : '');
   };
   const writeRows = async (rows: readonly RowValues[]): Promise<void> => {
-    const records = new Array<string[]>(rows.length);
+    // The values become their text in place (the rows are the caller's fresh arrays, written once).
     for (let r = 0; r < rows.length; r++) {
       const values = rows[r]!;
-      const record = new Array<string>(values.length);
-      for (let i = 0; i < values.length; i++) record[i] = csvText(values[i]);
-      records[r] = record;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== 'string') values[i] = csvText(v);
+      }
     }
-    const text = prefix() + (records.length > 0 ? stringify(records, stringifyOptions) : '');
+    const text = prefix() + (rows.length > 0 ? stringify(rows as unknown[][], stringifyOptions) : '');
     if (text !== '') await writeChunk(out, text);
   };
   return {

@@ -427,6 +427,18 @@ export class FileProcessingOptions {
   @Type(() => InlineLimitConfig)
   inline_limit?: InlineLimitConfig;
 
+  /** Read with `destination_path`, CSV written: its delimiter (default `,`; `delimiter` is the source's). */
+  @IsOptional()
+  @IsIn([',', ';', '\t', '|'], { message: 'must be one of ",", ";", "\\t", "|"' })
+  output_delimiter?: ',' | ';' | '\t' | '|';
+
+  /** Read with `destination_path`, XLSX written: its sheet name (default `Sheet1`; `sheet_name` is the sheet read). */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(31)
+  output_sheet_name?: string;
+
   /** CSV write: `lf` (default) or `crlf`. */
   @IsOptional()
   @IsIn(LINE_ENDINGS, { message: 'must be lf or crlf' })
@@ -498,11 +510,25 @@ export class FileProcessingStepConfig {
   })
   source_files?: (string | { path: string })[];
 
-  /** Write: file name (may contain sub-folders) under `jobs/{job}/executions/{execution}/output/`. */
+  /**
+   * Write: file name (may contain sub-folders) under `jobs/{job}/executions/{execution}/output/`.
+   * Read (optional): **single pass** — the transformed rows are written to this file as the
+   * source streams (parse → transform → stringify → upload), instead of being returned as
+   * `data`/`data_ref`; the output is then `{files, row_count, rows_read, columns, rejected}` like a
+   * write's, and the file is added to the context's `files`. The file has a header row; its
+   * format is `destination_format` (default: `format`), its options `output_delimiter`,
+   * `line_ending`, `bom`, `output_sheet_name`, `column_formats`.
+   */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || (o.destination_path !== undefined && o.destination_path !== null))
-  @OnlyWhen((o) => o.operation === 'write', 'is only for operation write')
+  @OnlyWhen((o) => (o.options as { all_sheets?: unknown } | undefined)?.all_sheets !== true, 'cannot be combined with options.all_sheets')
   @PathText(512, 'is required for operation write')
   destination_path?: string;
+
+  /** Read with `destination_path`: the format of the file written (default: the read's `format`). */
+  @IsOptional()
+  @IsIn(FILE_FORMATS, { message: `must be one of ${FILE_FORMATS.join(', ')}` })
+  @OnlyWhen((o) => o.operation === 'read' && o.destination_path !== undefined && o.destination_path !== null, 'is only for operation read with destination_path (a write uses format)')
+  destination_format?: FileFormat;
 
   /** Write: the rows (usually a template such as `{{steps.read.output}}` or `{{steps.query.output}}`). */
   @ValidateIf((o: FileProcessingStepConfig) => o.operation === 'write' || o.data_source !== undefined)

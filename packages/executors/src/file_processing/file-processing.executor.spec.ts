@@ -7,7 +7,7 @@ import { readRows, type Row } from '../rows/row-data';
 import type { StepRunContext } from '../step-executor';
 import { validateStepConfig } from '../validate-step-config';
 import { FileProcessingExecutor } from './file-processing.executor';
-import type { FileReadAllSheetsOutput, FileReadOutput, FileWriteOutput } from './file-processing.output';
+import type { FileReadAllSheetsOutput, FileReadOutput, FileReadToFileOutput, FileWriteOutput } from './file-processing.output';
 
 const JOB = 'job-1';
 const EXEC = 'exec-1';
@@ -282,6 +282,100 @@ describe('file_processing read csv', () => {
     const h = harness({ signal: controller.signal });
     controller.abort('cancelled');
     expect(await caught(() => readCsv(h, 'a\n1\n'))).toBeInstanceOf(StepAbortedError);
+  });
+});
+
+describe('file_processing read with destination_path (single pass)', () => {
+  const transformations = [
+    { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+    { type: 'type_conversion', column: 'amount', target_type: 'decimal', decimal_separator: ',' },
+    { type: 'type_conversion', column: 'id', target_type: 'integer' },
+    { type: 'filter', condition: "st == 'ok'" },
+    { type: 'select', columns: ['id', 'amount', 'note'] },
+  ];
+
+  it('CSV → CSV: parses, transforms and writes the file in one pass; no rows, no NDJSON; the file is registered', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/input/t.csv`, Buffer.from('\uFEFFid;Số tiền;st;note\r\n1;0,10;ok;Chuyển khoản\r\n2;5;no;x\r\n3;1,5;ok;"a; ""b""\nc"\r\n', 'utf8'));
+    const out = await exec<FileReadToFileOutput>(h, {
+      operation: 'read',
+      format: 'csv',
+      source_path: 'input/t.csv',
+      destination_path: 'out/clean.csv',
+      options: { transformations, output_delimiter: '|', line_ending: 'crlf' },
+    });
+    const key = `${DIR}/output/out/clean.csv`;
+    const body = await h.storage.get(key);
+    expect(body.toString('utf8')).toBe('id|amount|note\r\n1|0.10|Chuyển khoản\r\n3|1.5|"a; ""b""\nc"\r\n');
+    expect(out).toEqual({
+      files: [{ path: key, filename: 'clean.csv', size: body.length, mime_type: 'text/csv', row_count: 2, created_at: expect.any(String) }],
+      row_count: 2,
+      rows_read: 3,
+      columns: ['id', 'amount', 'note'],
+      rejected: { count: 0, first: [] },
+    });
+    expect(h.files).toEqual(out.files);
+    expect((await h.storage.list(`${DIR}/output/`)).map((o) => o.key)).toEqual([key]);
+  });
+
+  it('CSV → XLSX (destination_format excel) and XLSX → CSV give the same rows as the two-step job', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/input/t.csv`, 'id,Số tiền,st,note\n1,"1,25",ok,a\n2,3,ok,\n');
+    await exec(h, { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'x.xlsx', destination_format: 'excel', options: { transformations, output_sheet_name: 'Bảng', column_formats: { amount: '#,##0.00' } } });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await h.storage.get(`${DIR}/output/x.xlsx`)) as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('Bảng')!;
+    expect(ws.getRow(1).values).toEqual([undefined, 'id', 'amount', 'note']);
+    expect(ws.getRow(2).values).toEqual([undefined, 1, 1.25, 'a']);
+    expect(ws.getCell('B2').numFmt).toBe('#,##0.00');
+
+    const back = await exec<FileReadToFileOutput>(h, { operation: 'read', format: 'excel', source_path: 'output/x.xlsx', destination_path: 'back.csv', destination_format: 'csv' });
+    expect((await h.storage.get(`${DIR}/output/back.csv`)).toString('utf8')).toBe('id,amount,note\n1,1.25,a\n2,3,\n');
+    expect(back.row_count).toBe(2);
+  });
+
+  it('source_files: columns in another order are written in the first file’s order; different columns fail before any row', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/in/a.csv`, 'id,Số tiền,st,note\n1,"0,1",ok,a\n');
+    await h.storage.put(`${DIR}/in/b.csv`, 'note,st,Số tiền,id\nb,ok,"0,2",2\n');
+    const out = await exec<FileReadToFileOutput>(h, { operation: 'read', format: 'csv', source_files: ['in/a.csv', 'in/b.csv'], destination_path: 'all.csv', options: { transformations: transformations.slice(0, 4) } });
+    expect((await h.storage.get(`${DIR}/output/all.csv`)).toString('utf8')).toBe('id,amount,st,note\n1,0.1,ok,a\n2,0.2,ok,b\n');
+    expect(out.row_count).toBe(2);
+
+    await h.storage.put(`${DIR}/in/c.csv`, 'id,Số tiền,st,note,extra\n3,1,ok,c,x\n');
+    const err = (await caught(() => exec(h, { operation: 'read', format: 'csv', source_files: ['in/a.csv', 'in/c.csv'], destination_path: 'bad.csv', options: { transformations: transformations.slice(0, 4) } }))) as StepError;
+    expect(err.code).toBe('FILE_COLUMNS_DIFFER');
+    expect(await h.storage.exists(`${DIR}/output/bad.csv`)).toBe(false);
+  });
+
+  it('a bad row fails naming file, row and column and leaves no file; on_error skip lists it', async () => {
+    const h = harness();
+    await h.storage.put(`${DIR}/input/t.csv`, 'id,Số tiền,st,note\n1,2,ok,a\nx,3,ok,b\n');
+    const h2 = { ...h, files: [] as FileEntry[] };
+    const err = (await caught(() => exec(h2, { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'e.csv', options: { transformations } }))) as StepError;
+    expect(err.code).toBe('FILE_ROW_INVALID');
+    expect(err.message).toContain(`${DIR}/input/t.csv row 2 (line 3) column "id" value "x"`);
+    expect(await h.storage.exists(`${DIR}/output/e.csv`)).toBe(false);
+    expect(h.files).toEqual([]);
+    const out = await exec<FileReadToFileOutput>(h, { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'e.csv', options: { transformations, on_error: 'skip' } });
+    expect(out.rejected).toEqual({ count: 1, first: [expect.objectContaining({ row: 2, line: 3, column: 'id' })] });
+    expect((await h.storage.get(`${DIR}/output/e.csv`)).toString('utf8')).toBe('id,amount,note\n1,2,a\n');
+  });
+
+  it('the config: destination_format and output_* only with a read to a file; not with all_sheets', () => {
+    const problems = (raw: Record<string, unknown>): string[] => {
+      try {
+        validateStepConfig(executor, raw);
+        return [];
+      } catch (err) {
+        return ((err as { issues?: { path: string }[] }).issues ?? []).map((i) => i.path);
+      }
+    };
+    expect(problems({ operation: 'read', format: 'csv', source_path: 'a.csv', destination_path: 'b.csv', destination_format: 'excel', options: { output_delimiter: ';' } })).toEqual([]);
+    expect(problems({ operation: 'read', format: 'csv', source_path: 'a.csv', destination_format: 'excel' })).toEqual(['config.destination_format']);
+    expect(problems({ operation: 'write', format: 'csv', destination_path: 'b.csv', data_source: [], destination_format: 'csv' })).toEqual(['config.destination_format']);
+    expect(problems({ operation: 'read', format: 'excel', source_path: 'a.xlsx', destination_path: 'b.csv', options: { all_sheets: true } })).toEqual(['config.destination_path']);
+    expect(problems({ operation: 'read', format: 'csv', source_path: 'a.csv', destination_path: 'b.csv', options: { output_delimiter: 'auto' } })).toEqual(['config.options.output_delimiter']);
   });
 });
 

@@ -1,30 +1,28 @@
 /** XLSX rows gathered before they go to the RowCollector (few: a batch that lives while exceljs parses many rows outlives young-generation GCs and piles up as old-space garbage). */
 const XLSX_READ_BATCH = 32;
-import { PassThrough, Transform, type Readable } from 'stream';
+import type { Readable } from 'stream';
 import type { FileEntry } from '@vecron/context';
 import { executionFileKey, executionOutputKey, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import { StepAbortedError, StepTimeoutError, UnrecoverableStepError } from '../errors';
 import { DEFAULT_ROW_LIMITS, readRowBatches, RowCollector, type Row, type RowLimits } from '../rows/row-data';
 import type { StepExecutor, StepRunContext } from '../step-executor';
-import { openCsv } from './csv.reader';
+import { openCsv, type RecordBatch } from './csv.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
 import { FileColumnsDifferError, FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
 import type {
   FileProcessingOutput,
   FileReadAllSheetsOutput,
   FileReadOutput,
+  FileReadToFileOutput,
   FileRowsOutput,
   FileWriteOutput,
   RejectedRow,
 } from './file-processing.output';
-import { createCsvWriter } from './csv.writer';
-import type { FileWriter } from './file-writer';
-import { createXlsxWriter } from './xlsx.writer';
+import { openOutputFile, type OutputFile, type OutputFileOptions } from './output-file.writer';
 import { RowTransformer } from './row-transformer';
-import { readXlsxSheets } from './xlsx.reader';
+import { readXlsxSheets, type SheetRow } from './xlsx.reader';
 
-export const CSV_MIME_TYPE = 'text/csv';
-export const XLSX_MIME_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { CSV_MIME_TYPE, XLSX_MIME_TYPE } from './output-file.writer';
 /** Rejected rows listed in the output (all are counted). */
 export const MAX_LISTED_REJECTS = 100;
 /** Rows between two checks of the abort signal. */
@@ -38,7 +36,7 @@ export interface FileProcessingExecutorOptions {
 /** A source of rows: the values of each record in order, with the position they come from. */
 interface RecordSource {
   /** Records in batches (one await per batch). */
-  batches: AsyncIterable<{ values: unknown[]; line: number }[]>;
+  batches: AsyncIterable<RecordBatch>;
   /** CSV: a record must have exactly as many fields as the header. */
   strictWidth: boolean;
   sheet?: string;
@@ -75,7 +73,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   // ---------------------------------------------------------------------------------------------
   // read
 
-  private async read(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileReadOutput | FileReadAllSheetsOutput> {
+  private async read(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal): Promise<FileReadOutput | FileReadAllSheetsOutput | FileReadToFileOutput> {
     const options: FileProcessingOptions = config.options ?? {};
     const limits: RowLimits = {
       maxRows: options.inline_limit?.max_rows ?? this.inlineLimits.maxRows,
@@ -87,7 +85,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     const started = Date.now();
     if (config.format === 'csv') {
       const csv = await openCsv(source, csvOptions(key, options, signal));
-      const output = await this.collect(key, { batches: csv.batches, strictWidth: true }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      const output = await this.collect(key, { batches: csv.batches, strictWidth: true }, config, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       run.logger.info(
         { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
         'file_processing read csv',
@@ -101,14 +99,15 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     for await (const sheet of readXlsxSheets(source, key)) {
       seen.push(sheet.name);
       if (options.all_sheets) {
-        const rows = await this.collect(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`));
+        // all_sheets cannot be combined with destination_path (refused by the config): rows out.
+        const rows = (await this.collect(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`))) as FileRowsOutput;
         all.sheets[sheet.name] = rows;
         all.row_count += rows.row_count;
         continue;
       }
       const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
       if (!match) continue;
-      const output: FileReadOutput = await this.collect(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      const output = await this.collect(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       output.sheet = sheet.name;
       run.logger.info({ file: key, sheet: sheet.name, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read xlsx');
       return output;
@@ -120,22 +119,26 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     throw new FileSheetNotFoundError(key, wanted, seen);
   }
 
-  /** Header, width check, transformations and on_error over one stream of records; rows go to a RowCollector. */
+  /**
+   * Header, width check, transformations and on_error over one stream of records; rows go to a
+   * RowCollector, or with `destination_path` straight into the file written (single pass).
+   */
   private async collect(
     file: string,
     source: RecordSource,
-    options: FileProcessingOptions,
+    config: FileProcessingStepConfig,
     limits: RowLimits,
     run: StepRunContext,
     signal: AbortSignal,
     spillKey: string,
-  ): Promise<FileRowsOutput> {
-    const state = newReadState(new RowCollector({ storage: run.storage, key: spillKey, limits }));
+  ): Promise<FileReadOutput | FileReadToFileOutput> {
+    const options: FileProcessingOptions = config.options ?? {};
+    const state = newReadState(run, config, limits, spillKey);
     try {
       const columns = await this.feed(file, source, options, state, signal, false);
       return await this.finishRead(state, columns, run, signal, file, source.sheet);
     } catch (err) {
-      await state.collector.abort();
+      await abortRead(state, err);
       throw err;
     }
   }
@@ -152,30 +155,44 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     let rowsRead = 0;
     let columns: string[] | undefined;
     let transformer: RowTransformer | undefined;
+    /** Single pass: the file's values in the order of the file being written (set when this file's columns come in another order). */
+    let order: number[] | undefined;
     const setColumns = (names: string[]): void => {
       columns = uniqueColumnNames(names);
       transformer = new RowTransformer(options.transformations ?? [], columns, where);
+      order = adoptColumns(state, file, transformer.columns);
     };
     if (!hasHeader && options.columns) setColumns(options.columns);
+    const target = state.target;
     let out: Row[] = [];
+    let outValues: unknown[][] = [];
+    // One position object, updated per record (errors copy it).
+    const position = { row: 0, line: 0 };
     for await (const batch of source.batches) {
-      for (const record of batch) {
-        if (!source.strictWidth && skipEmpty && record.values.every((v) => v === null || v === '')) continue;
+      for (let r = 0; r < batch.values.length; r++) {
+        const record = batch.values[r]!;
+        if (!source.strictWidth && skipEmpty && record.every((v) => v === null || v === '')) continue;
         if (columns === undefined) {
           if (hasHeader) {
-            setColumns(record.values.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
+            setColumns(record.map((v) => (v === null || v === undefined ? '' : String(v).trim())));
             continue;
           }
-          setColumns(record.values.map((_v, i) => `column_${i + 1}`));
+          setColumns(record.map((_v, i) => `column_${i + 1}`));
         }
         rowsRead++;
         state.rowsRead++;
         if (state.rowsRead % ABORT_CHECK_EVERY === 0 && signal.aborted) throw new StepAbortedError(signal.reason);
-        const position = { row: rowsRead, line: record.line };
+        position.row = rowsRead;
+        position.line = batch.lines[r]!;
         try {
-          const values = fitWidth(record.values, (columns as string[]).length, source.strictWidth, { ...where, ...position });
-          const row = (transformer as RowTransformer).transform(values, position);
-          if (row !== null) out.push(row);
+          const values = fitWidth(record, (columns as string[]).length, source.strictWidth, where, position);
+          if (target !== undefined) {
+            const result = (transformer as RowTransformer).transformValues(values, position);
+            if (result !== null) outValues.push(order === undefined ? result : order.map((i) => result[i]));
+          } else {
+            const row = (transformer as RowTransformer).transform(values, position);
+            if (row !== null) out.push(row);
+          }
         } catch (err) {
           if (!(err instanceof FileRowError) || !skipErrors) throw err;
           state.rejectedCount++;
@@ -183,18 +200,41 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
         }
       }
       if (out.length > 0) {
-        await state.collector.addRows(out, (transformer as RowTransformer).columns);
+        await (state.collector as RowCollector).addRows(out, (transformer as RowTransformer).columns);
         out = [];
+      }
+      if (outValues.length > 0) {
+        await (target?.file as OutputFile).writeRows(outValues);
+        state.rowsWritten += outValues.length;
+        outValues = [];
       }
     }
     return transformer?.columns;
   }
 
-  private async finishRead(state: ReadState, columns: string[] | undefined, run: StepRunContext, signal: AbortSignal, file: string, sheet?: string): Promise<FileRowsOutput> {
+  private async finishRead(state: ReadState, columns: string[] | undefined, run: StepRunContext, signal: AbortSignal, file: string, sheet?: string): Promise<FileReadOutput | FileReadToFileOutput> {
     if (signal.aborted) throw new StepAbortedError(signal.reason);
-    const result = await state.collector.finish();
-    const base = { row_count: result.row_count, rows_read: state.rowsRead, columns: columns ?? [], rejected: { count: state.rejectedCount, first: state.rejected } };
     if (state.rejectedCount > 0) run.logger.warn({ file, sheet, rejected: state.rejectedCount }, 'file_processing: rows rejected (on_error: skip)');
+    const rejected = { count: state.rejectedCount, first: state.rejected };
+    if (state.target !== undefined) {
+      // A source without any line still gives a (header-less, empty) file.
+      const target = state.target;
+      target.file ??= target.open(columns ?? []);
+      const size = await target.file.finish();
+      const entry: FileEntry = {
+        path: target.file.key,
+        filename: target.file.key.split('/').pop() as string,
+        size,
+        mime_type: target.file.mimeType,
+        row_count: state.rowsWritten,
+        created_at: new Date().toISOString(),
+      };
+      run.addFile(entry);
+      run.logger.info({ file: entry.path, rows: state.rowsWritten, size }, 'file_processing wrote file');
+      return { files: [entry], row_count: state.rowsWritten, rows_read: state.rowsRead, columns: columns ?? [], rejected };
+    }
+    const result = await (state.collector as RowCollector).finish();
+    const base = { row_count: result.row_count, rows_read: state.rowsRead, columns: columns ?? [], rejected };
     return result.inline ? { data: result.rows, ...base } : { data_ref: result.ref, preview: result.preview, ...base };
   }
 
@@ -202,10 +242,10 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
    * `source_files`: every file read as one, in list order, into one output. Each file has its own
    * header; after transformations every file must give the same columns as the first.
    */
-  private async readMany(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal, limits: RowLimits): Promise<FileReadOutput> {
+  private async readMany(config: FileProcessingStepConfig, run: StepRunContext, signal: AbortSignal, limits: RowLimits): Promise<FileReadOutput | FileReadToFileOutput> {
     const options: FileProcessingOptions = config.options ?? {};
     const keys = (config.source_files ?? []).map((item) => fileKey(run, typeof item === 'string' ? item : item.path, 'source_files'));
-    const state = newReadState(new RowCollector({ storage: run.storage, key: outputKey(run, `${run.stepId}-data.ndjson`), limits }));
+    const state = newReadState(run, config, limits, outputKey(run, `${run.stepId}-data.ndjson`));
     const started = Date.now();
     let columns: string[] | undefined;
     let first = '';
@@ -226,7 +266,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
             if (!match) continue;
             found = true;
             sheetRead ??= sheet.name;
-            fileColumns = await this.feed(key, { batches: inBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
+            fileColumns = await this.feed(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
             break;
           }
           if (!found) throw new FileSheetNotFoundError(key, options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`, seen);
@@ -239,12 +279,12 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
           throw new FileColumnsDifferError(key, fileColumns, first, columns);
         }
       }
-      const output: FileReadOutput = await this.finishRead(state, columns, run, signal, keys.join(', '));
+      const output = await this.finishRead(state, columns, run, signal, keys.join(', '));
       if (sheetRead !== undefined) output.sheet = sheetRead;
       run.logger.info({ files: keys, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read files');
       return output;
     } catch (err) {
-      await state.collector.abort();
+      await abortRead(state, err);
       throw err;
     }
   }
@@ -266,31 +306,15 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     const transformer = new RowTransformer(options.transformations ?? [], inputColumns, { file: key });
     const columns = transformer.columns;
 
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        callback(null, chunk);
-      },
+    const file = openOutputFile(run.storage, key, columns, {
+      ...writeOptions(options, config.format),
+      header: options.has_header ?? true,
+      delimiter: options.delimiter === undefined || options.delimiter === 'auto' ? ',' : options.delimiter,
+      sheetName: options.sheet_name ?? 'Sheet1',
     });
-    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-    counter.pipe(body);
-    const mimeType = config.format === 'csv' ? CSV_MIME_TYPE : XLSX_MIME_TYPE;
-    const upload = run.storage.putStream(key, body, { contentType: mimeType });
-    upload.catch((err: unknown) => counter.destroy(err instanceof Error ? err : new Error(String(err))));
-    const header = options.has_header ?? true;
-    const writer: FileWriter =
-      config.format === 'csv'
-        ? createCsvWriter(counter, {
-            delimiter: options.delimiter === undefined || options.delimiter === 'auto' ? ',' : options.delimiter,
-            header,
-            columns,
-            lineEnding: options.line_ending ?? 'lf',
-            bom: options.bom ?? false,
-          })
-        : createXlsxWriter(counter, { sheetName: options.sheet_name ?? 'Sheet1', header, columns, columnFormats: options.column_formats ?? {} });
 
     let rowCount = 0;
+    let size = 0;
     let n = 0;
     try {
       while (!next.done) {
@@ -304,23 +328,19 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
           if (result !== null) out.push(result);
         }
         if (out.length > 0) {
-          await writer.writeRows(out);
+          await file.writeRows(out);
           rowCount += out.length;
         }
         next = await batches.next();
       }
       if (signal.aborted) throw new StepAbortedError(signal.reason);
-      await writer.end();
-      await upload;
+      size = await file.finish();
     } catch (err) {
       await batches.return?.(undefined);
-      counter.destroy();
-      body.destroy(err instanceof Error ? err : new Error(String(err)));
-      await upload.catch(() => undefined);
-      await run.storage.delete(key).catch(() => undefined);
+      await file.abort(err);
       throw err;
     }
-    const entry: FileEntry = { path: key, filename, size, mime_type: mimeType, row_count: rowCount, created_at: new Date().toISOString() };
+    const entry: FileEntry = { path: key, filename, size, mime_type: file.mimeType, row_count: rowCount, created_at: new Date().toISOString() };
     run.addFile(entry);
     run.logger.info({ file: key, rows: rowCount, size }, 'file_processing wrote file');
     return { files: [entry], row_count: rowCount };
@@ -335,16 +355,70 @@ function fileKey(run: StepRunContext, path: string, field = 'source_path'): stri
   }
 }
 
-/** What a read accumulates over one or several files. */
+/** Single pass (a read with `destination_path`): the file the rows are written to, opened once the columns are known. */
+interface FileTarget {
+  open(columns: readonly string[]): OutputFile;
+  file?: OutputFile;
+}
+
+/** What a read accumulates over one or several files: rows (inline or NDJSON) or, with `destination_path`, a file written as it reads. */
 interface ReadState {
-  collector: RowCollector;
+  collector?: RowCollector;
+  target?: FileTarget;
+  /** Columns (after transformations) of the first file with a header, and that file. */
+  columns?: readonly string[];
+  firstFile?: string;
   rejected: RejectedRow[];
   rejectedCount: number;
   rowsRead: number;
+  rowsWritten: number;
 }
 
-function newReadState(collector: RowCollector): ReadState {
-  return { collector, rejected: [], rejectedCount: 0, rowsRead: 0 };
+function newReadState(run: StepRunContext, config: FileProcessingStepConfig, limits: RowLimits, spillKey: string): ReadState {
+  const state: ReadState = { rejected: [], rejectedCount: 0, rowsRead: 0, rowsWritten: 0 };
+  const destination = config.destination_path;
+  if (destination === undefined || destination === null) {
+    state.collector = new RowCollector({ storage: run.storage, key: spillKey, limits });
+    return state;
+  }
+  const options: FileProcessingOptions = config.options ?? {};
+  const key = outputKey(run, destination);
+  const fileOptions: OutputFileOptions = {
+    ...writeOptions(options, config.destination_format ?? config.format),
+    header: true,
+    delimiter: options.output_delimiter ?? ',',
+    sheetName: options.output_sheet_name ?? 'Sheet1',
+  };
+  state.target = { open: (columns) => openOutputFile(run.storage, key, columns, fileOptions) };
+  return state;
+}
+
+async function abortRead(state: ReadState, err: unknown): Promise<void> {
+  await state.collector?.abort();
+  await state.target?.file?.abort(err);
+}
+
+/**
+ * A file's columns (after transformations) against those of the read so far: the first file's
+ * set them (and open the file written, single pass); a later file must have the same set
+ * (FILE_COLUMNS_DIFFER, before any of its rows). Single pass: returns where each written column
+ * is among this file's when the order differs.
+ */
+function adoptColumns(state: ReadState, file: string, columns: readonly string[]): number[] | undefined {
+  if (state.columns === undefined) {
+    state.columns = columns;
+    state.firstFile = file;
+    if (state.target !== undefined) state.target.file = state.target.open(columns);
+    return undefined;
+  }
+  if (!sameColumns(state.columns, columns)) throw new FileColumnsDifferError(file, columns, state.firstFile as string, state.columns);
+  if (state.target === undefined || state.columns.every((c, i) => columns[i] === c)) return undefined;
+  return state.columns.map((c) => columns.indexOf(c));
+}
+
+/** Options every written file takes from `config.options`. */
+function writeOptions(options: FileProcessingOptions, format: FileProcessingStepConfig['format']): Pick<OutputFileOptions, 'format' | 'lineEnding' | 'bom' | 'columnFormats'> {
+  return { format, lineEnding: options.line_ending ?? 'lf', bom: options.bom ?? false, columnFormats: options.column_formats ?? {} };
 }
 
 function csvOptions(key: string, options: FileProcessingOptions, signal: AbortSignal): Parameters<typeof openCsv>[1] {
@@ -399,8 +473,9 @@ function rowSource(value: unknown): { rows: unknown; columns?: string[] } {
 }
 
 /** Pads a short XLSX row with nulls; refuses a CSV record of the wrong width, or XLSX values beyond the header. */
-function fitWidth(values: unknown[], width: number, strict: boolean, location: { file: string; sheet?: string; row: number; line: number }): unknown[] {
+function fitWidth(values: unknown[], width: number, strict: boolean, where: { file: string; sheet?: string }, position: { row: number; line: number }): unknown[] {
   if (values.length === width) return values;
+  const location = { ...where, ...position };
   if (strict) {
     throw new FileRowError(location, `has ${values.length} field${values.length === 1 ? '' : 's'}, expected ${width} (the header's count)`);
   }
@@ -437,15 +512,16 @@ function rejectOf(err: FileRowError): RejectedRow {
   return reject;
 }
 
-/** Groups the items of `source` in arrays of up to `size`. */
-async function* inBatches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let batch: T[] = [];
-  for await (const item of source) {
-    batch.push(item);
-    if (batch.length >= size) {
+/** Groups the rows of a sheet in batches of up to `size`. */
+async function* sheetBatches(source: AsyncIterable<SheetRow>, size: number): AsyncGenerator<RecordBatch> {
+  let batch: RecordBatch = { values: [], lines: [] };
+  for await (const row of source) {
+    batch.values.push(row.values);
+    batch.lines.push(row.line);
+    if (batch.values.length >= size) {
       yield batch;
-      batch = [];
+      batch = { values: [], lines: [] };
     }
   }
-  if (batch.length > 0) yield batch;
+  if (batch.values.length > 0) yield batch;
 }

@@ -52,10 +52,27 @@ export interface FileReadAllSheetsOutput {
   row_count: number;
 }
 
+/**
+ * Output of `operation: read` with `destination_path` (single pass): the file written (also
+ * appended to the context's `files`) and the read's counts; no rows.
+ */
+export interface FileReadToFileOutput {
+  files: FileEntry[];
+  /** Rows written (after filters). */
+  row_count: number;
+  /** Data rows read from the file(s) (before filters, rejects included). */
+  rows_read: number;
+  /** Column names in order, as written. */
+  columns: string[];
+  rejected: RejectedRows;
+  /** Excel source: the sheet read. */
+  sheet?: string;
+}
+
 /** Output of `operation: write`. Each file is also appended to the context's `files`. */
 export interface FileWriteOutput {
   files: FileEntry[];
   row_count: number;
 }
 
-export type FileProcessingOutput = FileReadOutput | FileReadAllSheetsOutput | FileWriteOutput;
+export type FileProcessingOutput = FileReadOutput | FileReadAllSheetsOutput | FileReadToFileOutput | FileWriteOutput;

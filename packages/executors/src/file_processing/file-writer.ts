@@ -6,6 +6,7 @@ export type RowValues = unknown[];
 /**
  * Writes rows into a byte stream; `end` finishes the file. Both wait on backpressure. `writeRows`
  * takes a batch (one stringify call and one stream write for the lot): the fast path for files.
+ * The CSV writer turns the values of the arrays it is given into their text in place.
  */
 export interface FileWriter {
   write(values: RowValues): Promise<void>;

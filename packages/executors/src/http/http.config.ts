@@ -2,13 +2,16 @@ import { Transform, Type } from 'class-transformer';
 import {
   Allow,
   Equals,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
+  MaxLength,
   Min,
   ValidateBy,
   ValidateNested,
@@ -240,4 +243,20 @@ export class HttpStepConfig {
   @Min(1)
   @Max(3600)
   timeout_seconds: number = 30;
+
+  /**
+   * Send an idempotency key, `{execution_id}:{step_id}` (the same for every attempt of this step
+   * in this execution, so the target can drop a repeated request). Default: the worker's
+   * `HTTP_STEP_IDEMPOTENCY_KEY` (true). A header of the same name in `headers` wins.
+   */
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  idempotency_key?: boolean;
+
+  /** Name of the idempotency key header. Default: the worker's `HTTP_STEP_IDEMPOTENCY_HEADER` (`Idempotency-Key`). */
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'must be an HTTP header name' })
+  @MaxLength(256)
+  @IsString()
+  idempotency_key_header?: string;
 }

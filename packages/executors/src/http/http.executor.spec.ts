@@ -50,6 +50,37 @@ describe('HttpExecutor requests', () => {
     expect(req!.headers['user-agent']).toBe('vecron-worker');
   });
 
+  it('sends Idempotency-Key {execution_id}:{step_id} by default, the same on every attempt', async () => {
+    server.on('/idem', (_req, res) => res.writeHead(204).end());
+    await execute({ method: 'POST', url: server.url('/idem'), body: 'x' }, { executionId: 'e-1', stepId: 'pay', attempt: 1 });
+    await execute({ method: 'POST', url: server.url('/idem'), body: 'x' }, { executionId: 'e-1', stepId: 'pay', attempt: 2 });
+    expect(server.hits('/idem').map((r) => r.headers['idempotency-key'])).toEqual(['e-1:pay', 'e-1:pay']);
+  });
+
+  it('the idempotency key header can be renamed or turned off, per step or by the worker default; a header in headers wins', async () => {
+    server.on('/idem', (_req, res) => res.writeHead(204).end());
+    const run = { executionId: 'e-2', stepId: 's' };
+    await execute({ method: 'GET', url: server.url('/idem'), idempotency_key_header: 'X-Request-Key' }, run);
+    await execute({ method: 'GET', url: server.url('/idem'), idempotency_key: false }, run);
+    await execute({ method: 'GET', url: server.url('/idem') }, run, new HttpExecutor({ idempotencyKey: false }));
+    await execute({ method: 'GET', url: server.url('/idem'), idempotency_key: true }, run, new HttpExecutor({ idempotencyKey: false, idempotencyKeyHeader: 'X-Idem' }));
+    await execute({ method: 'GET', url: server.url('/idem'), headers: { 'Idempotency-Key': 'mine' } }, run);
+    const hits = server.hits('/idem').map((r) => [r.headers['idempotency-key'], r.headers['x-request-key'], r.headers['x-idem']]);
+    expect(hits).toEqual([
+      [undefined, 'e-2:s', undefined],
+      [undefined, undefined, undefined],
+      [undefined, undefined, undefined],
+      [undefined, undefined, 'e-2:s'],
+      ['mine', undefined, undefined],
+    ]);
+  });
+
+  it('refuses a bad idempotency key header name or flag', () => {
+    const executor = new HttpExecutor();
+    expect(() => validateStepConfig(executor, { method: 'GET', url: server.url('/x'), idempotency_key_header: 'bad name' })).toThrow(StepConfigError);
+    expect(() => validateStepConfig(executor, { method: 'GET', url: server.url('/x'), idempotency_key: 'yes' })).toThrow(StepConfigError);
+  });
+
   it('sends a string body as is', async () => {
     server.on('/b', (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(req.body));
     const out = await execute({ method: 'POST', url: server.url('/b'), body: 'a,b\n1,2' });

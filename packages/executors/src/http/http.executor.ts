@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { StepAbortedError, StepError, StepTimeoutError, wrapStepError } from '../errors';
 import type { StepExecutor, StepRunContext } from '../step-executor';
@@ -49,7 +50,17 @@ export interface HttpExecutorOptions {
   tokenCache?: OAuth2TokenCache;
   /** User-Agent sent unless the step sets one. Default `vecron-worker`. */
   userAgent?: string;
+  /**
+   * Whether a step sends `{execution_id}:{step_id}` as an idempotency key when its config does
+   * not say (`idempotency_key`). Default true.
+   */
+  idempotencyKey?: boolean;
+  /** The idempotency key header when the step does not name one. Default `Idempotency-Key`. */
+  idempotencyKeyHeader?: string;
 }
+
+/** Default name of the idempotency key header. */
+export const DEFAULT_IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 interface PreparedRequest {
   method: string;
@@ -76,11 +87,15 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
   readonly tokenCache: OAuth2TokenCache;
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
+  private readonly idempotencyKey: boolean;
+  private readonly idempotencyKeyHeader: string;
 
   constructor(options: HttpExecutorOptions = {}) {
     this.tokenCache = options.tokenCache ?? new OAuth2TokenCache();
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.userAgent = options.userAgent ?? 'vecron-worker';
+    this.idempotencyKey = options.idempotencyKey ?? true;
+    this.idempotencyKeyHeader = options.idempotencyKeyHeader || DEFAULT_IDEMPOTENCY_KEY_HEADER;
   }
 
   async execute(config: HttpStepConfig, run: StepRunContext): Promise<HttpStepOutput> {
@@ -88,6 +103,11 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
     const timeoutSignal = AbortSignal.timeout(config.timeout_seconds * 1000);
     const signal = AbortSignal.any([run.signal, timeoutSignal]);
     const request = this.prepare(config);
+    if (config.idempotency_key ?? this.idempotencyKey) {
+      const name = config.idempotency_key_header ?? this.idempotencyKeyHeader;
+      // One key per step of an execution: every attempt (and a resume on another worker) sends the same.
+      if (!request.headers.has(name)) request.headers.set(name, `${run.executionId}:${run.stepId}`);
+    }
     try {
       return await this.perform(config, request, signal, run.logger);
     } catch (err) {
@@ -107,6 +127,8 @@ export class HttpExecutor implements StepExecutor<HttpStepConfig, HttpStepOutput
   private prepare(config: HttpStepConfig): PreparedRequest {
     const headers = new Headers(config.headers ?? {});
     if (!headers.has('user-agent')) headers.set('user-agent', this.userAgent);
+    // The step's trace context (W3C traceparent/tracestate) unless the config sets its own; nothing when tracing is off.
+    if (!headers.has('traceparent')) propagation.inject(context.active(), headers, { set: (h, k, v) => h.set(k, v) });
     let body: string | undefined;
     if (config.body !== undefined && config.body !== null) {
       if (typeof config.body === 'string') {
