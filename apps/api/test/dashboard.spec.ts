@@ -259,6 +259,44 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
     });
   });
 
+  it('shows the attempts in the timeline and replays a dead letter from the failed step or the start', async () => {
+    const { body: created } = await http().post('/api/jobs').set('Cookie', cookies)
+      .send({ name: 'replay-me', triggers: { manual: true }, steps: [{ id: 'call', name: 'Call', type: 'http', config: { method: 'GET', url: 'https://example.com/a' } }] }).expect(201);
+    const original = randomUUID();
+    await db.query(
+      `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, definition_version, attempt, error, created_at, updated_at, started_at, completed_at)
+       values ($1, $2, $3, 'dead_letter', 'manual', 1, 2, '{"message":"HTTP 503","step_id":"call","code":"HTTP_STATUS","retryable":true}', now(), now(), now() - interval '1 minute', now())`,
+      [original, created.id, `dash-replay:${original}`],
+    );
+    await db.query(
+      `insert into execution_attempts (execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at, next_attempt_at)
+       values ($1, 'call', 1, 'failed', 'HTTP_STATUS', 'HTTP 503 first', true, now() - interval '60 seconds', now() - interval '59 seconds', now() - interval '30 seconds'),
+              ($1, 'call', 2, 'failed', 'HTTP_STATUS', 'HTTP 503 second', true, now() - interval '30 seconds', now() - interval '29 seconds', null)`,
+      [original],
+    );
+    const page = await http().get(`/executions/${original}`).set('Cookie', cookies).expect(200);
+    expect(page.text).toMatch(/data-attempt="1" data-attempt-status="failed">[\s\S]*?HTTP 503 first/);
+    expect(page.text).toMatch(/data-attempt="2" data-attempt-status="failed">[\s\S]*?HTTP 503 second/);
+    expect(page.text).toContain('data-action="replay-failed-step"');
+    expect(page.text).toContain('data-action="replay-start"');
+    // Without the CSRF token: refused, nothing started.
+    await http().post(`/executions/${original}/replay`).set('Cookie', cookies).type('form').send({ from: 'start' }).expect(403);
+    const replayed = await http().post(`/executions/${original}/replay`).set('Cookie', cookies).type('form').send({ _csrf: csrf, from: 'failed_step' }).expect(303);
+    const newId = /^\/executions\/([0-9a-f-]{36})\?msg=replayed$/.exec(String(replayed.headers['location']))![1]!;
+    const { rows } = await db.query<{ replay_of: string; trigger_source: string; resume_step: string | null }>('select replay_of, trigger_source, resume_step from job_executions where id = $1', [newId]);
+    expect(rows[0]).toEqual({ replay_of: original, trigger_source: 'replay', resume_step: 'call' });
+    const next = await http().get(String(replayed.headers['location'])).set('Cookie', cookies).expect(200);
+    expect(next.text).toContain(`href="/executions/${original}" data-testid="replay-of"`);
+    expect(next.text).toContain('Replay started.');
+    // A run in progress cannot be replayed: no buttons, and the form answers with the reason.
+    expect(next.text).not.toContain('data-action="replay-start"');
+    const refused = await http().post(`/executions/${newId}/replay`).set('Cookie', cookies).type('form').send({ _csrf: csrf, from: 'start' }).expect(303);
+    expect(String(refused.headers['location'])).toMatch(new RegExp(`^/executions/${newId}\\?msg=replay_conflict&reason=`));
+    // A Regular User cannot see (nor replay) an execution someone else triggered.
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    await http().post(`/executions/${original}/replay`).set('Cookie', viewer).type('form').send({ _csrf: viewer[0]!.split('=')[1], from: 'start' }).expect(404);
+  });
+
   it('streams execution changes as Server-Sent Events', async () => {
     await new Promise<void>((resolve) => app.getHttpServer().listen(0, '127.0.0.1', resolve));
     const { port } = app.getHttpServer().address() as { port: number };
