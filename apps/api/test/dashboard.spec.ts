@@ -153,7 +153,7 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
     expect(routes.length).toBeGreaterThan(30);
     expect(routes.filter((r) => !r.isPublic && r.permissions === undefined)).toEqual([]);
     expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-      ['GET /', 'GET /assets/:name', 'GET /lang/:code', 'POST /login', 'POST /logout'],
+      ['GET /', 'GET /assets/:name', 'GET /auth/keycloak/callback', 'GET /auth/keycloak/login', 'GET /lang/:code', 'POST /login', 'POST /logout'],
     );
     const viewer = await signIn(app, 'viewer', 'viewer-password-1');
     const viewerPermissions = new Set((await app.get(UsersRepository).findByUsername('viewer'))!.permissions);

@@ -73,7 +73,7 @@ export class DashboardController {
   async login(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.views.page(req, res);
     if (page.user) return res.redirect(303, safeNext(q['next']));
-    await this.renderLogin(res, page, 200, { expired: q['expired'] === '1', signedOut: q['signed_out'] === '1', next: q['next'] ?? '' });
+    await this.renderLogin(res, page, 200, { expired: q['expired'] === '1', signedOut: q['signed_out'] === '1', next: q['next'] ?? '', ...(q['sso_failed'] === '1' ? { error: page.i18n.t('login.sso_failed') } : {}) });
   }
 
   @Post('login')

@@ -13,6 +13,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 import { DashboardAssetsController } from './dashboard-assets.controller';
 import { DashboardAuth } from './dashboard-auth.adapter';
 import { DashboardEventsController } from './dashboard-events.controller';
+import { DashboardKeycloakController } from './dashboard-keycloak.controller';
 import { DashboardPageFilter } from './dashboard-page.filter';
 import { DashboardPortingController } from './dashboard-porting.controller';
 import { DashboardViews } from './dashboard-view';
@@ -22,12 +23,12 @@ import { DashboardService } from './dashboard.service';
 /** The web dashboard: server-rendered pages (nunjucks), HTMX, live updates by Server-Sent Events. */
 @Module({
   imports: [AuthModule, AuditModule, UsersModule, JobsModule, ExecutionsModule, HealthModule, VariablesModule, WebhooksModule, PortingModule],
-  controllers: [DashboardAssetsController, DashboardEventsController, DashboardPortingController, DashboardController],
+  controllers: [DashboardAssetsController, DashboardEventsController, DashboardPortingController, DashboardKeycloakController, DashboardController],
   providers: [DashboardAuth, DashboardViews, DashboardService, DashboardPageFilter],
 })
 export class DashboardModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Forms post urlencoded bodies; cookies carry the session, the CSRF token and the language.
-    consumer.apply(cookieParser(), urlencoded({ extended: false, limit: '1mb' })).forRoutes(DashboardController, DashboardPortingController, DashboardEventsController);
+    consumer.apply(cookieParser(), urlencoded({ extended: false, limit: '1mb' })).forRoutes(DashboardController, DashboardPortingController, DashboardKeycloakController, DashboardEventsController);
   }
 }

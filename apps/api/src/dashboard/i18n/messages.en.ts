@@ -27,6 +27,7 @@ export const MESSAGES_EN = {
   'login.default_hint': 'Default: admin / admin123',
   'login.forgot': 'Forgot your password? Ask your administrator.',
   'login.keycloak': 'Sign in with Keycloak',
+  'login.sso_failed': 'Signing in with Keycloak did not succeed. Try again.',
   'login.required': 'Required',
   'login.version': 'Version {version}',
   'login.health': 'System health: {status}',

@@ -29,6 +29,7 @@ export const MESSAGES_VI: Record<MessageKey, string> = {
   'login.default_hint': 'Mặc định: admin / admin123',
   'login.forgot': 'Quên mật khẩu? Hãy liên hệ quản trị viên.',
   'login.keycloak': 'Đăng nhập bằng Keycloak',
+  'login.sso_failed': 'Đăng nhập bằng Keycloak không thành công. Hãy thử lại.',
   'login.required': 'Bắt buộc',
   'login.version': 'Phiên bản {version}',
   'login.health': 'Tình trạng hệ thống: {status}',
