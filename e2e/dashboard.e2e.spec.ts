@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import path from 'path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { launchChromium } from './support/browser';
@@ -169,6 +170,27 @@ describe('dashboard in Chromium', () => {
     await page.waitForURL(/q=no-such-job/);
     await page.waitForSelector(`[data-job-id="${jobId}"]`, { state: 'detached' });
     expect(await page.evaluate('window.marker')).toBe(2);
+  });
+
+  it('exports a search as a ZIP, and imports a file with a placeholder through the secret prompt', async () => {
+    await page.goto(`${base}/jobs?q=dashboard-two-steps`);
+    await page.selectOption('#export-format', 'zip');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export-all]')]);
+    expect(download.suggestedFilename()).toMatch(/^jobs-.*\.zip$/);
+    const zip = await fs.readFile((await download.path())!);
+    expect(zip.subarray(0, 2).toString('latin1')).toBe('PK');
+    // Import: a definition whose header holds a placeholder; the page asks for it before saving.
+    const file = { name: 'imported-with-secret', triggers: { manual: true },
+      steps: [{ id: 'get', name: 'Get', type: 'http', config: { method: 'GET', url: `${fixture.url}/a`, headers: { Authorization: 'Bearer ${SECRET:API_TOKEN}' } } }] };
+    await Promise.all([page.waitForURL(/\/import$/), page.click('[data-action=import]')]);
+    await page.setInputFiles('#import-file', { name: 'job.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await Promise.all([page.waitForSelector('[data-secret=API_TOKEN]'), page.click('[data-testid=import-upload] button[type=submit]')]);
+    await page.fill('[data-secret=API_TOKEN]', 'token-from-the-prompt');
+    await Promise.all([page.waitForSelector('[data-import-status=created]'), page.click('[data-testid=import-secrets] button[type=submit]')]);
+    await shot(page, 'import-report-desktop-en');
+    await Promise.all([page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/), page.click('[data-import-status=created] a')]);
+    expect(await page.textContent('h1')).toBe('imported-with-secret');
+    await page.goto(`${base}/jobs`);
   });
 
   it('speaks Vietnamese: from the switch (remembered) and from Accept-Language', async () => {

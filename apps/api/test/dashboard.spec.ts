@@ -153,7 +153,7 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
     expect(routes.length).toBeGreaterThan(30);
     expect(routes.filter((r) => !r.isPublic && r.permissions === undefined)).toEqual([]);
     expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-      ['GET /', 'GET /assets/:name', 'GET /lang/:code', 'POST /login', 'POST /logout'],
+      ['GET /', 'GET /assets/:name', 'GET /auth/keycloak/callback', 'GET /auth/keycloak/login', 'GET /lang/:code', 'POST /login', 'POST /logout'],
     );
     const viewer = await signIn(app, 'viewer', 'viewer-password-1');
     const viewerPermissions = new Set((await app.get(UsersRepository).findByUsername('viewer'))!.permissions);
@@ -179,6 +179,122 @@ describe('dashboard pages (real PostgreSQL + S3)', () => {
       if ([401, 403].includes(adm.status) || adm.status >= 500) problems.push(`${r.method} ${r.path} admin → ${adm.status}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  describe('export and import', () => {
+    const PASSWORD = 'S3cr3t-basic-pw-dashboard';
+    const job = (name: string) => ({
+      name,
+      triggers: { manual: true },
+      steps: [{ id: 'call', name: 'Call', type: 'http', config: { method: 'GET', url: 'https://example.com/a', auth: { type: 'basic', username: 'u', password: PASSWORD } } }],
+    });
+
+    it('shows Export and Import to the Admin; the download has placeholders, never the secret', async () => {
+      const { body: created } = await http().post('/api/jobs').set('Cookie', cookies).send(job('port-one')).expect(201);
+      const list = await http().get('/jobs?q=port-one').set('Cookie', cookies).expect(200);
+      expect(list.text).toContain('data-action="import"');
+      expect(list.text).toContain(`href="/jobs/${created.id}/export"`);
+      expect(list.text).toContain(`name="ids" value="${created.id}" form="bulk-export"`);
+      const page = await http().get(`/jobs/${created.id}`).set('Cookie', cookies).expect(200);
+      expect(page.text).toContain(`href="/jobs/${created.id}/export"`);
+
+      const one = await http().get(`/jobs/${created.id}/export`).set('Cookie', cookies).expect(200);
+      expect(one.headers['content-disposition']).toMatch(/^attachment; filename="job-port-one-\d{8}T\d{6}Z\.json"$/);
+      expect(one.text).not.toContain(PASSWORD);
+      expect(JSON.parse(one.text).definition.steps[0].config.auth.password).toBe('${SECRET:CALL_AUTH_PASSWORD}');
+
+      // Bulk: the ticked jobs (JSON), and a form without CSRF is refused.
+      await http().post('/jobs/export').set('Cookie', cookies).type('form').send({ scope: 'selected', ids: created.id }).expect(403);
+      const bulk = await http().post('/jobs/export').set('Cookie', cookies).type('form').send({ _csrf: csrf, scope: 'selected', ids: [created.id], format: 'json' }).expect(200);
+      expect(bulk.headers['content-type']).toContain('application/json');
+      expect(bulk.headers['content-disposition']).toMatch(/^attachment; filename="jobs-.*\.json"$/);
+      const files = JSON.parse(bulk.text) as { definition: { name: string } }[];
+      expect(files.map((f) => f.definition.name)).toEqual(['port-one']);
+      expect(bulk.text).not.toContain(PASSWORD);
+      // All of a search (JSON here; the ZIP is written by archiver, an ES module jest cannot load: the browser test downloads it).
+      const all = await http().post('/jobs/export').set('Cookie', cookies).type('form').send({ _csrf: csrf, scope: 'all', q: 'port-one', format: 'json' }).expect(200);
+      expect((JSON.parse(all.text) as { definition: { name: string } }[]).map((f) => f.definition.name)).toEqual(['port-one']);
+      // Nothing ticked: back to the list with a message.
+      const none = await http().post('/jobs/export').set('Cookie', cookies).type('form').send({ _csrf: csrf, scope: 'selected' }).expect(303);
+      expect(none.headers['location']).toBe('/jobs?msg=export_none');
+    });
+
+    it('imports a file with a placeholder: asks for the secret, saves nothing until given, then creates the job', async () => {
+      const file = Buffer.from(JSON.stringify({ format_version: 1, definition: job('port-imported'), variables: [] }).replace(PASSWORD, '${SECRET:BASIC_PW}'));
+      const upload = await http().get('/import').set('Cookie', cookies).expect(200);
+      expect(upload.text).toContain('enctype="multipart/form-data"');
+      const first = await http().post('/import').set('Cookie', cookies).field('_csrf', csrf).attach('file', file, 'port.json').expect(200);
+      expect(first.text).toContain('data-secret="BASIC_PW"');
+      expect(first.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect((await db.query(`select 1 from jobs where name = 'port-imported'`)).rowCount).toBe(0);
+      const items = /name="items" value="([^"]*)"/.exec(first.text)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+      // An empty value is asked again; still nothing saved.
+      const again = await http().post('/import').set('Cookie', cookies).field('_csrf', csrf).field('items', items).field('secret-BASIC_PW', '').expect(400);
+      expect(again.text).toContain('data-secret="BASIC_PW"');
+      expect((await db.query(`select 1 from jobs where name = 'port-imported'`)).rowCount).toBe(0);
+      const done = await http().post('/import').set('Cookie', cookies).field('_csrf', csrf).field('items', items).field('secret-BASIC_PW', 'given-pw').expect(200);
+      expect(done.text).toContain('data-import-status="created"');
+      const id = /data-job-link="([0-9a-f-]{36})"/.exec(done.text)![1]!;
+      const stored = await http().get(`/api/jobs/${id}`).set('Cookie', cookies).expect(200);
+      expect(stored.body.definition.steps[0].config.auth.password).toBe('given-pw');
+      // A broken definition: refused with every {path, message}; the old dialect's warnings are shown.
+      const bad = await http().post('/import').set('Cookie', cookies).field('_csrf', csrf)
+        .attach('file', Buffer.from(JSON.stringify([{ name: 'port-bad', steps: [{ id: 's', name: 'S', type: 'http', config: { method: 'FETCH' } }] }])), 'bad.json').expect(200);
+      expect(bad.text).toContain('data-import-status="failed"');
+      expect(bad.text).toMatch(/data-error-path="steps\[0\]\.config\.(method|url)"/);
+    });
+
+    it('hides Export and Import from a Regular User and answers 403', async () => {
+      const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+      const viewerCsrf = viewer[0]!.split('=')[1]!;
+      const { rows } = await db.query<{ id: string }>(`select id from jobs where name = 'port-one'`);
+      const list = await http().get('/jobs?q=port-one').set('Cookie', viewer).expect(200);
+      for (const hidden of ['data-action="import"', 'data-action="export"', 'bulk-export']) expect(list.text).not.toContain(hidden);
+      const page = await http().get(`/jobs/${rows[0]!.id}`).set('Cookie', viewer).expect(200);
+      expect(page.text).not.toContain('data-action="export"');
+      await http().get(`/jobs/${rows[0]!.id}/export`).set('Cookie', viewer).expect(403);
+      await http().post('/jobs/export').set('Cookie', viewer).type('form').send({ _csrf: viewerCsrf, scope: 'all' }).expect(403);
+      await http().get('/import').set('Cookie', viewer).expect(403);
+      await http().post('/import').set('Cookie', viewer).field('_csrf', viewerCsrf).attach('file', Buffer.from('{}'), 'x.json').expect(403);
+    });
+  });
+
+  it('shows the attempts in the timeline and replays a dead letter from the failed step or the start', async () => {
+    const { body: created } = await http().post('/api/jobs').set('Cookie', cookies)
+      .send({ name: 'replay-me', triggers: { manual: true }, steps: [{ id: 'call', name: 'Call', type: 'http', config: { method: 'GET', url: 'https://example.com/a' } }] }).expect(201);
+    const original = randomUUID();
+    await db.query(
+      `insert into job_executions (id, job_id, idempotency_key, status, trigger_source, definition_version, attempt, error, created_at, updated_at, started_at, completed_at)
+       values ($1, $2, $3, 'dead_letter', 'manual', 1, 2, '{"message":"HTTP 503","step_id":"call","code":"HTTP_STATUS","retryable":true}', now(), now(), now() - interval '1 minute', now())`,
+      [original, created.id, `dash-replay:${original}`],
+    );
+    await db.query(
+      `insert into execution_attempts (execution_id, step_id, attempt, status, error_code, error_message, retryable, started_at, finished_at, next_attempt_at)
+       values ($1, 'call', 1, 'failed', 'HTTP_STATUS', 'HTTP 503 first', true, now() - interval '60 seconds', now() - interval '59 seconds', now() - interval '30 seconds'),
+              ($1, 'call', 2, 'failed', 'HTTP_STATUS', 'HTTP 503 second', true, now() - interval '30 seconds', now() - interval '29 seconds', null)`,
+      [original],
+    );
+    const page = await http().get(`/executions/${original}`).set('Cookie', cookies).expect(200);
+    expect(page.text).toMatch(/data-attempt="1" data-attempt-status="failed">[\s\S]*?HTTP 503 first/);
+    expect(page.text).toMatch(/data-attempt="2" data-attempt-status="failed">[\s\S]*?HTTP 503 second/);
+    expect(page.text).toContain('data-action="replay-failed-step"');
+    expect(page.text).toContain('data-action="replay-start"');
+    // Without the CSRF token: refused, nothing started.
+    await http().post(`/executions/${original}/replay`).set('Cookie', cookies).type('form').send({ from: 'start' }).expect(403);
+    const replayed = await http().post(`/executions/${original}/replay`).set('Cookie', cookies).type('form').send({ _csrf: csrf, from: 'failed_step' }).expect(303);
+    const newId = /^\/executions\/([0-9a-f-]{36})\?msg=replayed$/.exec(String(replayed.headers['location']))![1]!;
+    const { rows } = await db.query<{ replay_of: string; trigger_source: string; resume_step: string | null }>('select replay_of, trigger_source, resume_step from job_executions where id = $1', [newId]);
+    expect(rows[0]).toEqual({ replay_of: original, trigger_source: 'replay', resume_step: 'call' });
+    const next = await http().get(String(replayed.headers['location'])).set('Cookie', cookies).expect(200);
+    expect(next.text).toContain(`href="/executions/${original}" data-testid="replay-of"`);
+    expect(next.text).toContain('Replay started.');
+    // A run in progress cannot be replayed: no buttons, and the form answers with the reason.
+    expect(next.text).not.toContain('data-action="replay-start"');
+    const refused = await http().post(`/executions/${newId}/replay`).set('Cookie', cookies).type('form').send({ _csrf: csrf, from: 'start' }).expect(303);
+    expect(String(refused.headers['location'])).toMatch(new RegExp(`^/executions/${newId}\\?msg=replay_conflict&reason=`));
+    // A Regular User cannot see (nor replay) an execution someone else triggered.
+    const viewer = await signIn(app, 'viewer', 'viewer-password-1');
+    await http().post(`/executions/${original}/replay`).set('Cookie', viewer).type('form').send({ _csrf: viewer[0]!.split('=')[1], from: 'start' }).expect(404);
   });
 
   it('streams execution changes as Server-Sent Events', async () => {

@@ -13,6 +13,6 @@ import { TokenService } from './token.service';
   imports: [UsersModule],
   controllers: [AuthController],
   providers: [AuthService, TokenService, KeycloakTokenVerifier, LoginRateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, TokenService],
+  exports: [AuthService, TokenService, KeycloakTokenVerifier],
 })
 export class AuthModule {}

@@ -84,6 +84,10 @@ export class ApiEnv extends BaseEnv {
   @IsString() @IsNotEmpty()
   KEYCLOAK_CLIENT_ID: string = '';
 
+  /** The client's secret when the dashboard's "Sign in with Keycloak" client is confidential; empty for a public client (PKCE only). */
+  @IsString()
+  KEYCLOAK_CLIENT_SECRET: string = '';
+
   /** How often the realm's signing keys (JWKS) are re-read; the last keys read stay in use while Keycloak is unreachable. */
   @IsInt() @Min(10) @Max(86_400)
   KEYCLOAK_JWKS_REFRESH_SECONDS: number = 300;

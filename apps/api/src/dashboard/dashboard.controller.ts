@@ -26,7 +26,8 @@ import { LANG_COOKIE, isLocale } from './i18n/i18n';
 export const VECRON_VERSION = '0.1.0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = ['pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
-const TRIGGERS = ['scheduled', 'manual', 'webhook', 'retry'];
+const TRIGGERS = ['scheduled', 'manual', 'webhook', 'retry', 'replay'];
+const TERMINAL = ['success', 'failed', 'timeout', 'cancelled', 'dead_letter'];
 
 type Form = Record<string, string | undefined>;
 
@@ -72,7 +73,7 @@ export class DashboardController {
   async login(@Req() req: Request, @Res() res: Response, @Query() q: Form): Promise<void> {
     const page = this.views.page(req, res);
     if (page.user) return res.redirect(303, safeNext(q['next']));
-    await this.renderLogin(res, page, 200, { expired: q['expired'] === '1', signedOut: q['signed_out'] === '1', next: q['next'] ?? '' });
+    await this.renderLogin(res, page, 200, { expired: q['expired'] === '1', signedOut: q['signed_out'] === '1', next: q['next'] ?? '', ...(q['sso_failed'] === '1' ? { error: page.i18n.t('login.sso_failed') } : {}) });
   }
 
   @Post('login')
@@ -293,8 +294,28 @@ export class DashboardController {
       const completed = state?.completed_at ? new Date(state.completed_at) : null;
       return { id: s.id, name: s.name, type: s.type, state, duration_ms: started && completed ? completed.getTime() - started.getTime() : null };
     });
+    // Every attempt of every step (execution_attempts), shown in the step's timeline entry.
+    const attempts = (await this.executions.get(id, page.user!)).attempts ?? [];
+    const withAttempts = steps.map((s) => ({ ...s, attempts: attempts.filter((a) => a.step_id === s.id) }));
+    const replayable = TERMINAL.includes(detail.execution.status);
     const template = req.headers['hx-request'] === 'true' ? '_execution-main.njk' : 'execution.njk';
-    this.views.render(res, template, page, { ...detail, steps, flash: this.flash(page, q), timezone: detail.row.timezone });
+    const flash = q['msg'] === 'replay_conflict' ? page.i18n.t('exec.replay_conflict', { message: (q['reason'] ?? '').slice(0, 300) }) : this.flash(page, q);
+    this.views.render(res, template, page, { ...detail, steps: withAttempts, replayable, flash, timezone: detail.row.timezone });
+  }
+
+  /** Replays a finished execution (from its failed step or from the start) as a new one, and opens it. */
+  @Post('executions/:id/replay')
+  @RequirePermissions('job:execute')
+  async replay(@Param('id') id: string, @Req() req: Request, @Res() res: Response, @Body() body: Form): Promise<void> {
+    const page = this.action(req, res, 'job:execute', id);
+    const from = body['from'] === 'start' ? 'start' : 'failed_step';
+    try {
+      const { execution_id } = await this.executions.replay(id, from, page.user!);
+      res.redirect(303, `/executions/${execution_id}?msg=replayed`);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      res.redirect(303, `/executions/${id}?msg=replay_conflict&reason=${encodeURIComponent(err.message)}`);
+    }
   }
 
   @Post('executions/:id/stop')
@@ -518,7 +539,7 @@ export class DashboardController {
   }
 
   private flash(page: PageContext, q: Form): string | null {
-    const key = { triggered: 'jobs.triggered', conflict: 'jobs.trigger_conflict', deleted: 'jobs.deleted', updated: 'jobs.updated', stop: 'exec.stop_requested', saved: 'builder.saved' }[q['msg'] ?? ''];
+    const key = { triggered: 'jobs.triggered', conflict: 'jobs.trigger_conflict', deleted: 'jobs.deleted', updated: 'jobs.updated', stop: 'exec.stop_requested', saved: 'builder.saved', export_none: 'jobs.export_none', replayed: 'exec.replayed' }[q['msg'] ?? ''];
     return key ? page.i18n.t(key) : null;
   }
 }

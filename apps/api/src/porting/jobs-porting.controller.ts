@@ -3,24 +3,15 @@ import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, RequirePermissions } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
-import { isPlainObject, UnreadableFile } from './porting.util';
+import { isPlainObject } from './porting.util';
+import { importItemsFromFiles, MAX_IMPORT_DEFINITIONS, MAX_IMPORT_FILE_BYTES, type UploadedImportFile } from './import-files';
 import { RequestValidationError } from '../errors/app-errors';
 import { UuidPipe } from '../errors/uuid.pipe';
 import { ExportJobsDto } from './dto/export-jobs.dto';
 import { JobExportService } from './job-export.service';
 import { JobImportService, type ImportItem, type ImportReport } from './job-import.service';
-import { looksLikeZip, readZip, ZipReadError } from './zip-archive';
 
-/** Most definitions one import takes, and the largest file or ZIP entry. */
-export const MAX_IMPORT_DEFINITIONS = 500;
-export const MAX_IMPORT_FILE_BYTES = 10 * 1024 * 1024;
-
-/** An uploaded file as multer (memory storage) gives it. */
-interface UploadedFile {
-  fieldname: string;
-  originalname: string;
-  buffer: Buffer;
-}
+export { MAX_IMPORT_DEFINITIONS, MAX_IMPORT_FILE_BYTES };
 
 interface HeaderSink {
   setHeader(name: string, value: string): void;
@@ -51,11 +42,11 @@ export class JobsPortingController {
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ description: 'JSON {definitions: [...], secrets: {NAME: value}}, or multipart: file(s) (a definition, an array, or a ZIP) and an optional `secrets` field (JSON)' })
   @ApiOperation({ summary: 'Import job definitions or export files; answers per job: created (id) or refused (every {path, message})' })
-  async import(@Body() body: unknown, @Req() req: { files?: UploadedFile[] }, @CurrentUser() user: AuthUser): Promise<ImportReport> {
+  async import(@Body() body: unknown, @Req() req: { files?: UploadedImportFile[] }, @CurrentUser() user: AuthUser): Promise<ImportReport> {
     const files = req.files ?? [];
     const fields = isPlainObject(body) ? body : {};
     const secrets = this.secrets(files.length > 0 ? parseJsonField(fields['secrets'], 'secrets') : fields['secrets']);
-    const items: ImportItem[] = files.length > 0 ? await this.fromFiles(files) : this.fromJson(body);
+    const items: ImportItem[] = files.length > 0 ? await importItemsFromFiles(files) : this.fromJson(body);
     if (items.length === 0) throw new RequestValidationError([{ path: files.length > 0 ? 'file' : 'definitions', message: 'must contain at least one definition' }]);
     if (items.length > MAX_IMPORT_DEFINITIONS) {
       throw new RequestValidationError([{ path: 'definitions', message: `must contain at most ${MAX_IMPORT_DEFINITIONS} definitions` }]);
@@ -92,40 +83,6 @@ export class JobsPortingController {
     if (!Array.isArray(definitions)) throw new RequestValidationError([{ path: 'definitions', message: 'must be an array of job definitions or export files' }]);
     return definitions.map((value: unknown, i) => ({ source: `definitions[${i}]`, value }));
   }
-
-  private async fromFiles(files: readonly UploadedFile[]): Promise<ImportItem[]> {
-    const items: ImportItem[] = [];
-    for (const file of files) {
-      const name = file.originalname || file.fieldname;
-      if (looksLikeZip(file.buffer)) {
-        let entries: { name: string; content: Buffer }[];
-        try {
-          entries = await readZip(file.buffer, { maxEntries: MAX_IMPORT_DEFINITIONS, maxEntryBytes: MAX_IMPORT_FILE_BYTES });
-        } catch (err) {
-          if (err instanceof ZipReadError) throw new RequestValidationError([{ path: name, message: err.message }]);
-          throw err;
-        }
-        for (const entry of entries.filter((e) => e.name.toLowerCase().endsWith('.json')).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-          items.push(...documents(`${name}:${entry.name}`, entry.content));
-        }
-      } else {
-        items.push(...documents(name, file.buffer));
-      }
-    }
-    return items;
-  }
-}
-
-/** The documents of one JSON file: an object is one, an array its items; unparsable JSON is one item that fails alone. */
-function documents(source: string, content: Buffer): ImportItem[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(content.toString('utf8'));
-  } catch (err) {
-    return [{ source, value: new UnreadableFile(`not valid JSON: ${(err as Error).message}`) }];
-  }
-  if (Array.isArray(value)) return value.map((v: unknown, i) => ({ source: `${source}[${i}]`, value: v }));
-  return [{ source, value }];
 }
 
 function parseJsonField(raw: unknown, path: string): unknown {

@@ -9,5 +9,6 @@ import { JobsPortingController } from './jobs-porting.controller';
   imports: [JobsModule],
   controllers: [JobsPortingController],
   providers: [JobExportService, JobImportService],
+  exports: [JobExportService, JobImportService],
 })
 export class PortingModule {}

@@ -2,7 +2,10 @@
 // AUTH_MODE=keycloak tests: issuer http://127.0.0.1:PORT/realms/REALM, JWKS and token endpoint
 // at Keycloak's paths, RS256 JWT access tokens (client_credentials grant) carrying Keycloak's
 // role claims (realm_access.roles, resource_access[client].roles) and preferred_username.
-// Run: node keycloak-like-provider.mjs (env OIDC_PORT, 0 = any; OIDC_REALM; OIDC_AUDIENCE).
+// With OIDC_REDIRECT_URIS (comma-separated), the audience is also a public authorization-code client
+// (PKCE) with those redirect URIs, signing in through oidc-provider's development login form
+// (any login whose name is one of the clients' usernames gets that client's roles).
+// Run: node keycloak-like-provider.mjs (env OIDC_PORT, 0 = any; OIDC_REALM; OIDC_AUDIENCE; OIDC_REDIRECT_URIS).
 // Prints "READY <port>" once listening. Stops on SIGTERM.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -21,6 +24,10 @@ const CLIENTS = {
   'kc-other-audience': { secret: 'kc-other-secret', username: 'kc-other', realmRoles: ['Admin'], clientRoles: [], audience: 'another-api' },
 };
 
+const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? '').split(',').filter(Boolean);
+/** The same roles by username, for the authorization-code sign-in (the token's accountId). */
+const USERS = Object.fromEntries(Object.values(CLIENTS).map((c) => [c.username, c]));
+
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 
@@ -37,10 +44,16 @@ const provider = new Provider(`http://127.0.0.1:${port}${prefix}`, {
     redirect_uris: [],
     response_types: [],
     token_endpoint_auth_method: 'client_secret_post',
-  })),
-  routes: { jwks: '/protocol/openid-connect/certs', token: '/protocol/openid-connect/token' },
+  })).concat(redirectUris.length === 0 ? [] : [{
+    client_id: audience,
+    grant_types: ['authorization_code'],
+    redirect_uris: redirectUris,
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  }]),
+  routes: { authorization: '/protocol/openid-connect/auth', jwks: '/protocol/openid-connect/certs', token: '/protocol/openid-connect/token' },
   features: {
-    devInteractions: { enabled: false },
+    devInteractions: { enabled: redirectUris.length > 0 },
     clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -56,7 +69,7 @@ const provider = new Provider(`http://127.0.0.1:${port}${prefix}`, {
     },
   },
   extraTokenClaims: (_ctx, token) => {
-    const c = CLIENTS[token.clientId];
+    const c = CLIENTS[token.clientId] ?? USERS[token.accountId];
     if (!c) return undefined;
     return {
       preferred_username: c.username,
