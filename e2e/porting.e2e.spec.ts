@@ -153,8 +153,14 @@ describe('import/export and the vecron CLI against the running system', () => {
 
     const runs = await vecron('runs', '--job', name, '--output', 'json');
     expect(JSON.parse(runs.out)).toEqual([expect.objectContaining({ id: executionId, status: 'success', trigger_source: 'manual' })]);
-    const logs = await vecron('logs', executionId);
+    // The worker writes an execution's log lines in batches just after it ends: wait for them.
+    let logs = await vecron('logs', executionId);
+    for (let i = 0; i < 50 && !/execution finished/.test(logs.out); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      logs = await vecron('logs', executionId);
+    }
     expect(logs.out).toMatch(/ping\s+success/);
+    expect(logs.out).toMatch(/info\s+execution finished/);
     const ctx = JSON.parse((await vecron('context', executionId)).out);
     expect(ctx.steps.ping.output).toMatchObject({ status: 200, body: { pong: true } });
     expect(ctx.webhook.payload).toEqual({ x: 1 });

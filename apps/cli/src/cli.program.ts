@@ -31,6 +31,14 @@ interface JobSummary {
   definition?: Record<string, unknown>;
 }
 
+/** `GET /api/executions/:id/logs`: the lines the worker kept for the execution. */
+interface ExecutionLogsView {
+  complete: boolean;
+  total: number;
+  dropped_lines: number;
+  items: { time: string; level: string; msg: string; step_id?: string }[];
+}
+
 interface ExecutionView {
   id: string;
   job_id: string;
@@ -399,14 +407,17 @@ export function buildProgram(environment: CliEnvironment): { program: Command; e
   // logs
   program
     .command('logs')
-    .description("an execution's step log: each step's status, times and error")
+    .description("an execution's log: each step's status, times and error, then the log lines the worker kept")
     .argument('<execution>', 'execution id')
     .action(async (id: string) => {
       const e = await api().json<ExecutionView>('GET', `/api/executions/${id}`);
-      output().result(e, () => [
+      const logs = await api().json<ExecutionLogsView>('GET', `/api/executions/${id}/logs`);
+      output().result({ ...e, logs }, () => [
         `execution ${e.id}  job ${e.job_id}  ${e.status}  (${e.trigger_source})  started ${e.started_at ?? '-'}  ended ${e.completed_at ?? '-'}`,
         ...(e.steps ?? []).map((s) => `  ${s.started_at ?? '-'}  ${s.step_id.padEnd(20)} ${s.status.padEnd(8)} ${s.completed_at ?? ''}${s.error?.message ? `  error: ${s.error.message}` : ''}`),
         ...(e.error ? [`error: ${e.error.message ?? ''}${e.error.code ? ` [${e.error.code}]` : ''}${e.error.step_id ? ` (step ${e.error.step_id})` : ''}`] : []),
+        `log (${logs.total} lines${logs.dropped_lines ? `, ${logs.dropped_lines} dropped` : ''}${logs.complete ? '' : ', still running'}):`,
+        ...logs.items.map((l) => `  ${l.time}  ${l.level.padEnd(5)} ${l.step_id ? `[${l.step_id}] ` : ''}${l.msg}`),
       ]);
     });
 
