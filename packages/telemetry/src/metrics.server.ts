@@ -10,7 +10,7 @@ export interface HealthAnswer {
 
 export interface MetricsServerOptions {
   registry: Registry;
-  /** Port to listen on (0: any free port, for tests). */
+  /** Port to listen on (0: a free port the system picks, for tests). */
   port: number;
   host: string;
   health: () => Promise<HealthAnswer>;
