@@ -20,8 +20,7 @@ import { EXECUTIONS_QUEUE, ExecutionDispatcher, executionQueueOptions, type Exec
 import { executionContextKey, InMemoryObjectStorage, jobDefinitionVersionKey } from '@vecron/storage';
 import { createMetricsRegistry, WorkerMetrics, type Registry } from '@vecron/telemetry';
 import { randomUUID } from 'crypto';
-import { AlertSender } from '../src/alerts/alert-channels';
-import { AlertService } from '../src/alerts/alert.service';
+import type { AlertService } from '../src/alerts/alert.service';
 import { WorkerEnv } from '../src/config/worker.env';
 import { DefinitionCache } from '../src/executions/definition.cache';
 import { ExecutionClaimService } from '../src/executions/execution-claim.service';
@@ -32,7 +31,7 @@ import { StoreOutageGuard } from '../src/executions/store-outage.guard';
 import { storeOutageSettings } from '../src/worker.module';
 import { ExecutionLogWriter } from '../src/observe/execution-log.writer';
 import { observeExecutors } from '../src/observe/observed-executors';
-import { globalAlertChannels } from '../src/observe/worker-observability';
+import { createAlertService } from '../src/observe/worker-observability';
 import { WorkerObserver } from '../src/observe/worker-observer';
 
 /** One worker as WorkerModule wires it, observability included, over a shared database and storage. */
@@ -87,7 +86,7 @@ export async function createObservedSystem(database: string, executors: AnyStepE
   let workers = 0;
 
   const addWorker = (env: Record<string, string> = {}): ObservedWorker => {
-    const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'info', WORKER_RETRY_BASE_BACKOFF_MS: '10', WORKER_ID: `w${++workers}`, ...baseEnv, ...env });
+    const config = loadConfig(WorkerEnv, { LOG_LEVEL: 'info', WORKER_ID: `w${++workers}`, ...baseEnv, ...env });
     const out = sink();
     const root: Logger = createLogger(config, { name: 'vecron-worker', hooks: SecretMaskingLogger.hooks, destination: out.stream });
     const loggers = new SecretMaskingLogger(root);
@@ -96,20 +95,7 @@ export async function createObservedSystem(database: string, executors: AnyStepE
     const metrics = new WorkerMetrics(registry, { slots: config.WORKER_CONCURRENCY, busy: () => holder.observer?.activeCount ?? 0 });
     const observer = new WorkerObserver({ metrics, maxLogLines: config.EXECUTION_LOG_MAX_LINES, logger: root });
     holder.observer = observer;
-    const alerts = new AlertService(
-      new AlertStateRepository(db),
-      new AlertSender({ webhookSecret: config.ALERT_WEBHOOK_SECRET, smtpUrl: config.ALERT_SMTP_URL, emailFrom: config.ALERT_EMAIL_FROM, timeoutMs: config.ALERT_TIMEOUT_MS }),
-      {
-        afterConsecutiveFailures: config.ALERT_AFTER_CONSECUTIVE_FAILURES,
-        reminderIntervalMinutes: config.ALERT_REMINDER_INTERVAL_MINUTES,
-        channels: globalAlertChannels(config),
-        executionUrl: config.ALERT_EXECUTION_URL,
-        retryAttempts: config.ALERT_RETRY_ATTEMPTS,
-        retryBaseMs: config.ALERT_RETRY_BASE_MS,
-      },
-      root,
-      metrics,
-    );
+    const { alerts } = createAlertService(config, new AlertStateRepository(db), root, metrics);
     observer.connect({ logs: new ExecutionLogWriter(logs, root), alerts });
     const variables = new VariablesRepository(db, new SecretCipher([], null));
     const outage = new StoreOutageGuard(storeOutageSettings(config));

@@ -28,6 +28,31 @@ export function globalAlertChannels(config: WorkerEnv): AlertChannel[] {
   return channels;
 }
 
+/** The alert service the ALERT_* variables configure, and its sender (closed at shutdown). */
+export function createAlertService(
+  config: WorkerEnv,
+  states: AlertStateRepository,
+  logger: Logger,
+  metrics: WorkerMetrics,
+): { alerts: AlertService; sender: AlertSender } {
+  const sender = new AlertSender({ webhookSecret: config.ALERT_WEBHOOK_SECRET, smtpUrl: config.ALERT_SMTP_URL, emailFrom: config.ALERT_EMAIL_FROM, timeoutMs: config.ALERT_TIMEOUT_MS });
+  const alerts = new AlertService(
+    states,
+    sender,
+    {
+      afterConsecutiveFailures: config.ALERT_AFTER_CONSECUTIVE_FAILURES,
+      reminderIntervalMinutes: config.ALERT_REMINDER_INTERVAL_MINUTES,
+      channels: globalAlertChannels(config),
+      executionUrl: config.ALERT_EXECUTION_URL,
+      retryAttempts: config.ALERT_RETRY_ATTEMPTS,
+      retryBaseMs: config.ALERT_RETRY_BASE_MS,
+    },
+    logger,
+    metrics,
+  );
+  return { alerts, sender };
+}
+
 /**
  * Starts the worker's observability once its stores are up: connects the observer to the log
  * writer and the alert service, flushes them every OBSERVE_FLUSH_MS (the runner's `idle()` flushes
@@ -55,21 +80,8 @@ export class WorkerObservability implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
     const log = this.logger.logger;
-    this.sender = new AlertSender({ webhookSecret: config.ALERT_WEBHOOK_SECRET, smtpUrl: config.ALERT_SMTP_URL, emailFrom: config.ALERT_EMAIL_FROM, timeoutMs: config.ALERT_TIMEOUT_MS });
-    const alerts = new AlertService(
-      new AlertStateRepository(this.db),
-      this.sender,
-      {
-        afterConsecutiveFailures: config.ALERT_AFTER_CONSECUTIVE_FAILURES,
-        reminderIntervalMinutes: config.ALERT_REMINDER_INTERVAL_MINUTES,
-        channels: globalAlertChannels(config),
-        executionUrl: config.ALERT_EXECUTION_URL,
-        retryAttempts: config.ALERT_RETRY_ATTEMPTS,
-        retryBaseMs: config.ALERT_RETRY_BASE_MS,
-      },
-      log,
-      this.observer.metrics,
-    );
+    const { alerts, sender } = createAlertService(config, new AlertStateRepository(this.db), log, this.observer.metrics);
+    this.sender = sender;
     this.observer.connect({ logs: new ExecutionLogWriter(new ExecutionLogsRepository(this.db), log), alerts });
     this.timer = setInterval(() => {
       this.observer.tick().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'observability flush failed'));
