@@ -9,10 +9,8 @@ import { DatabaseStepConfig, isProcedureParameterSpec, type DatabaseType } from 
 import type { DbConnection, DbPool, PoolSettings, ProcedureArgument } from './database.driver';
 import { toDatabaseError } from './database.errors';
 import type { DatabaseResultSet, DatabaseStatementOutput, DatabaseStepOutput } from './database.output';
-import { createMysqlPool } from './mysql.driver';
 import { createOraclePool } from './oracle.driver';
 import { PoolCache } from './pool-cache';
-import { createPostgresPool } from './postgres.driver';
 import { bindsPerRow, parseSql, renderRows, renderSql, splitValuesGroup, type SqlPiece } from './sql-binder';
 
 export interface DatabaseExecutorOptions {
@@ -35,9 +33,30 @@ const MAX_BINDS = 65_535;
 /** How long a cancelled step waits for the driver to give the connection back. */
 const CANCEL_GRACE_MS = 10_000;
 
-const POOL_FACTORIES: Record<DatabaseType, (target: ConnectionTarget, settings: PoolSettings) => DbPool> = {
-  postgresql: createPostgresPool,
-  mysql: createMysqlPool,
+type PoolFactory = (target: ConnectionTarget, settings: PoolSettings) => DbPool;
+
+/**
+ * A pool whose driver module (and so its library: pg, mysql2) is loaded when the first pool of
+ * that type is made: a process that never runs a database step does not load them.
+ * (oracle.driver.ts loads node-oracledb lazily itself.)
+ */
+function lazyPool(load: () => Promise<PoolFactory>): PoolFactory {
+  return (target, settings) => {
+    const pool = load().then((create) => create(target, settings));
+    pool.catch(() => undefined);
+    return {
+      connect: async () => (await pool).connect(),
+      close: async () => {
+        const ready = await pool.catch(() => undefined);
+        await ready?.close();
+      },
+    };
+  };
+}
+
+const POOL_FACTORIES: Record<DatabaseType, PoolFactory> = {
+  postgresql: lazyPool(async () => (await import('./postgres.driver')).createPostgresPool),
+  mysql: lazyPool(async () => (await import('./mysql.driver')).createMysqlPool),
   oracle: createOraclePool,
 };
 

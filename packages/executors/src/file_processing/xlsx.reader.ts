@@ -1,6 +1,7 @@
 import { Readable } from 'stream';
 import { StringDecoder } from 'string_decoder';
-import ExcelJS from 'exceljs';
+import type * as ExcelJS from 'exceljs';
+import { loadExcelJs } from './exceljs.loader';
 import { FileFormatError } from './file-processing.errors';
 import { spreadsheetDateText } from './value-converter';
 
@@ -41,7 +42,8 @@ const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
  */
 export async function* readXlsxSheets(source: Readable, file: string): AsyncGenerator<SheetHandle> {
   const checked = await checkZipSignature(source, file);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(checked, {
+  const excel = await loadExcelJs();
+  const reader = new excel.stream.xlsx.WorkbookReader(checked, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',

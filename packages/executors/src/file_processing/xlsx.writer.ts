@@ -1,6 +1,7 @@
 import type { Writable } from 'stream';
-import ExcelJS from 'exceljs';
+import type * as ExcelJS from 'exceljs';
 import { UnrecoverableStepError } from '../errors';
+import { loadExcelJs } from './exceljs.loader';
 import { waitForDrain, type FileWriter, type RowValues } from './file-writer';
 
 /** Rows an XLSX sheet can hold (Excel's limit), header included. */
@@ -46,7 +47,18 @@ function xlsxValue(value: unknown): ExcelJS.CellValue {
  * numbers and ISO date strings as dates; other values keep their JSON type.
  */
 export function createXlsxWriter(out: Writable, options: XlsxWriteOptions): FileWriter {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  // exceljs is loaded at the first XLSX written (a process that writes none never loads it).
+  const ready = loadExcelJs().then((excel) => openXlsxWriter(excel, out, options));
+  ready.catch(() => undefined);
+  return {
+    write: async (values) => (await ready).write(values),
+    writeRows: async (rows) => (await ready).writeRows(rows),
+    end: async () => (await ready).end(),
+  };
+}
+
+function openXlsxWriter(excel: typeof ExcelJS, out: Writable, options: XlsxWriteOptions): FileWriter {
+  const workbook = new excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const sheet = workbook.addWorksheet(options.sheetName);
   const formatted: boolean[] = options.columns.map((c) => options.columnFormats[c] !== undefined);
   options.columns.forEach((c, i) => {

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Client, utils, type Algorithms, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
+import type { Algorithms, Client, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { StepError } from '../errors';
 import { checkHostKey, preferredHostKeyAlgorithms, type HostKeyCheck, type HostKeyPolicy } from './host-key.verifier';
 import { knownHostsName } from './known-hosts';
@@ -15,6 +15,14 @@ import {
 } from './sftp.errors';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
+type Ssh2 = typeof import('ssh2');
+let ssh2Loading: Promise<Ssh2> | undefined;
+/** ssh2, loaded at the first SFTP connection (a process that runs no SFTP step never loads it). */
+function loadSsh2(): Promise<Ssh2> {
+  ssh2Loading ??= import('ssh2');
+  return ssh2Loading;
+}
+
 const STATUS_NO_SUCH_FILE = 2;
 const STATUS_PERMISSION_DENIED = 3;
 
@@ -103,9 +111,10 @@ export class SftpSession {
   /** Connects (TCP with TCP_NODELAY, SSH handshake with host-key check, auth) and opens the SFTP channel. */
   static async connect(options: SftpConnectOptions): Promise<SftpSession> {
     const target = describeTarget(options.host, options.port);
-    if ('privateKey' in options.credentials) checkPrivateKey(options.credentials.privateKey, options.credentials.passphrase);
+    const ssh2 = await loadSsh2();
+    if ('privateKey' in options.credentials) checkPrivateKey(ssh2, options.credentials.privateKey, options.credentials.passphrase);
     const socket = await openSocket(options, target);
-    const client = new Client();
+    const client = new ssh2.Client();
     let hostKeyFailure: Extract<HostKeyCheck, { ok: false }> | undefined;
     let authenticated = false;
     const algorithms: Algorithms = {};
@@ -322,10 +331,10 @@ function openSocket(options: SftpConnectOptions, target: string): Promise<Socket
 }
 
 /** Fails early, without contacting the server, when the private key cannot be used. */
-function checkPrivateKey(key: Buffer | string, passphrase: string | undefined): void {
-  let parsed: ReturnType<typeof utils.parseKey>;
+function checkPrivateKey(ssh2: Ssh2, key: Buffer | string, passphrase: string | undefined): void {
+  let parsed: ReturnType<Ssh2['utils']['parseKey']>;
   try {
-    parsed = utils.parseKey(key, passphrase);
+    parsed = ssh2.utils.parseKey(key, passphrase);
   } catch (err) {
     throw new SftpPrivateKeyError('the private key cannot be read', err);
   }
