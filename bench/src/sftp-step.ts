@@ -1,7 +1,8 @@
 /**
  * One sftp step run in its own process (so that its peak RSS is its own), for sftp-bench.ts.
  *   node bench/dist/sftp-step.js download|upload s3|null <remote_path> <object key> <size>
- *   node bench/dist/sftp-step.js s3put minio|storage <local file> <object key>   (S3-side baselines)
+ *   node bench/dist/sftp-step.js s3put minio|storage <local file> <object key>   (S3-side baselines, download)
+ *   node bench/dist/sftp-step.js s3get storage <object key>                       (S3-side baseline, upload)
  * Prints one JSON line: {ms, bytes, peak_rss_mb, rss_before_mb (after imports, before the step), sha256?}.
  */
 import 'reflect-metadata';
@@ -60,9 +61,25 @@ async function s3Put(kind: string, file: string, key: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ ms: Math.round(ms), bytes: size, peak_rss_mb: Math.round(hwm), rss_before_mb: Math.round(rssBefore) })}\n`);
 }
 
+/**
+ * Baseline of the S3 side of an upload alone: the product's storage (`MinioObjectStorage.getStream`,
+ * what the step reads from) streaming the same object into a sink that only counts the bytes.
+ */
+async function s3Get(key: string): Promise<void> {
+  const storage = new MinioObjectStorage({ endPoint: S3_HOST, port: S3_PORT, useSSL: false, accessKey: S3_KEY, secretKey: S3_KEY, bucket: S3_BUCKET });
+  const rssBefore = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+  const started = performance.now();
+  let bytes = 0;
+  await pipeline(await storage.getStream(key), new Writable({ write: (c: Buffer, _e, cb) => ((bytes += c.length), cb()) }));
+  const ms = performance.now() - started;
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+  process.stdout.write(`${JSON.stringify({ ms: Math.round(ms), bytes, peak_rss_mb: Math.round(hwm), rss_before_mb: Math.round(rssBefore) })}\n`);
+}
+
 async function main(): Promise<void> {
   const [operation, storageKind, remotePath, key, sizeText] = process.argv.slice(2) as [string, string, string, string, string];
   if (operation === 's3put') return s3Put(storageKind, remotePath, key);
+  if (operation === 's3get') return s3Get(remotePath);
   const size = Number(sizeText);
   const storage: ObjectStorage & { sha256?: string } =
     storageKind === 's3'
