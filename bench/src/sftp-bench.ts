@@ -94,6 +94,9 @@ async function main(): Promise<void> {
   out.push(table(`SFTP ${SIZE_MB} MiB (loadavg at start ${load})`, ['run', 'ms', 'MB/s', 'peak RSS MB', 'RSS before the step MB'], rows));
   const get = (l: string): Run => runs.find((r) => r.label.startsWith(l))!;
   const ratio = (a: Run, b: Run): string => fmt(mbps(a) / mbps(b), 2);
+  // Both sides of a transfer through S3 in one pipeline, if their costs simply added up (each side's
+  // time per byte, as measured alone, summed): what a CPU-bound pipeline on a busy box can reach.
+  const serial = (a: Run, b: Run): Run => ({ label: 'serial', ms: a.ms + b.ms * (a.bytes / b.bytes), bytes: a.bytes });
   const peak = Math.max(...runs.filter((r) => r.label.startsWith('step')).map((r) => r.peak_rss_mb ?? 0));
   out.push(
     table('ratios (target: step ≥ 0.70 × OpenSSH; peak RSS < 200 MB)', ['ratio', 'value'], [
@@ -101,10 +104,12 @@ async function main(): Promise<void> {
       ['download: step (→ S3) / openssh get', ratio(get('step download → S3'), get('openssh sftp get'))],
       ['download: step (→ S3) / bare minio putObject of the local file', ratio(get('step download → S3'), get('bare minio putObject'))],
       ['download: step (→ S3) / storage putStream of the local file', ratio(get('step download → S3'), get('storage putStream'))],
+      ['download: step (→ S3) / both sides alone added up (step → null, then putStream)', ratio(get('step download → S3'), serial(get('step download → null'), get('storage putStream')))],
       ['S3 side alone: bare minio putObject / openssh get', ratio(get('bare minio putObject'), get('openssh sftp get'))],
       ['upload: step (generated) / openssh put', ratio(get('step upload ← generated'), get('openssh sftp put'))],
       ['upload: step (← S3) / openssh put', ratio(get('step upload ← S3'), get('openssh sftp put'))],
       ['upload: step (← S3) / storage getStream of the object', ratio(get('step upload ← S3'), get('storage getStream'))],
+      ['upload: step (← S3) / both sides alone added up (getStream, then step ← generated)', ratio(get('step upload ← S3'), serial(get('step upload ← generated'), get('storage getStream')))],
       ['S3 side alone: storage getStream / openssh put', ratio(get('storage getStream'), get('openssh sftp put'))],
       ['peak RSS of a step process (MB)', fmt(peak)],
       ['peak RSS of the bare minio putObject process (MB)', fmt(get('bare minio putObject').peak_rss_mb ?? 0)],
