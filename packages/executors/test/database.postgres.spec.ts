@@ -219,8 +219,12 @@ describe('database step against PostgreSQL', () => {
     expect(started).toBe(true);
     controller.abort('cancelled by user');
     expect(await pending).toMatchObject({ code: 'STEP_ABORTED' });
-    const { rowCount } = await client.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%vecron-abort-probe%' AND state = 'active' AND pid <> pg_backend_pid()");
-    expect(rowCount).toBe(0);
+    // The client gets the cancel's ErrorResponse before the backend reports itself idle: wait for that state.
+    const gone = await eventually(async () => {
+      const { rowCount } = await client.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%vecron-abort-probe%' AND state = 'active' AND pid <> pg_backend_pid()");
+      return rowCount === 0;
+    });
+    expect(gone).toBe(true);
   });
 
   it('reuses one pool per target across steps', async () => {
