@@ -14,7 +14,6 @@ import {
   SftpTransferError,
 } from './sftp.errors';
 
-/** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 type Ssh2 = typeof import('ssh2');
 let ssh2Loading: Promise<Ssh2> | undefined;
 /** ssh2, loaded at the first SFTP connection (a process that runs no SFTP step never loads it). */
@@ -23,6 +22,7 @@ function loadSsh2(): Promise<Ssh2> {
   return ssh2Loading;
 }
 
+/** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const STATUS_NO_SUCH_FILE = 2;
 const STATUS_PERMISSION_DENIED = 3;
 
