@@ -21,6 +21,8 @@ export interface FireLagOptions {
   createMsPerJob: number;
   /** Extra scheduler env (e.g. SCHEDULER_LOOKAHEAD_MS) for a variant. */
   schedulerEnv?: Record<string, string>;
+  /** Extra worker env for a variant. */
+  workerEnv?: Record<string, string>;
   label?: string;
   /**
    * Manual executions run through the workers before the fire jobs are created (JIT, pg pools,
@@ -37,6 +39,9 @@ export interface FireLagResult {
   /** Seconds between the last job row committed and the due instant. */
   marginS: number;
   schedulerEnv: Record<string, string>;
+  /** Slots: workers x WORKER_CONCURRENCY. */
+  workers: number;
+  concurrency: number;
   /** HTTP arrival − scheduled_for. */
   fireLag: ReturnType<typeof summarize>;
   /** started_at (worker claim) − scheduled_for. */
@@ -64,10 +69,11 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
   const { url, db } = await freshDatabase(dbName);
   const procs: Child[] = [];
   const keys: string[] = [];
-  const schedulerEnv = { SCHEDULER_TICK_MS: '250', SCHEDULER_LOOKAHEAD_MS: '1000', ...o.schedulerEnv };
+  const lead = process.env.BENCH_FIRE_PREPARE_LEAD_MS;
+  const schedulerEnv = { SCHEDULER_TICK_MS: '250', SCHEDULER_LOOKAHEAD_MS: '1000', ...(lead === undefined ? {} : { SCHEDULER_PREPARE_LEAD_MS: lead }), ...o.schedulerEnv };
   try {
     for (let w = 0; w < o.workers; w++) {
-      procs.push(await startProduct('worker', `b-worker-${w + 1}`, workerEnv(url, prefix, `w${w + 1}`, o.concurrency), 'worker taking executions'));
+      procs.push(await startProduct('worker', `b-worker-${w + 1}`, { ...workerEnv(url, prefix, `w${w + 1}`, o.concurrency), ...o.workerEnv }, 'worker taking executions'));
     }
     procs.push(await startProduct('scheduler', 'b-scheduler', productEnv(url, prefix, schedulerEnv), 'scheduler started'));
 
@@ -153,6 +159,8 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       ok: rows.filter((r) => r.status === 'success').length,
       marginS,
       schedulerEnv,
+      workers: o.workers,
+      concurrency: o.concurrency,
       fireLag: summarize(fireLag),
       startLag: summarize(startLag),
       enqueueLag: summarize(enqueueLag),

@@ -6,7 +6,10 @@
  *
  * Env: BENCH_SECTIONS=a,b,c  BENCH_N=3000  BENCH_WARMUP=300  BENCH_CONCURRENCY=50  BENCH_JOBS_A=100
  *      BENCH_FIRE_JOBS=1000  BENCH_FIRE_SMALL=50  BENCH_SCHED_SIZES=10000,100000  BENCH_PROFILE=auto|1|0
- *      BENCH_DEADLINE_MS=720000
+ *      BENCH_DEADLINE_MS=720000  BENCH_FIRE_VARIANT=0 (skip the 1000-job look-ahead 20 s run)
+ *      BENCH_FIRE_SIZED=0 (skip the 1000-job run sized for the burst; its lead: BENCH_FIRE_SIZED_LEAD_MS=15000)
+ *      BENCH_FIRE_PREPARE_LEAD_MS (the
+ *      schedulers' SCHEDULER_PREPARE_LEAD_MS in every (b) run unless the run sets it; 0 = fires delivered at due)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import net from 'net';
@@ -32,6 +35,8 @@ const SIZES = (process.env.BENCH_SCHED_SIZES ?? '10000,100000').split(',').map(N
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const ROUNDS = env('BENCH_ROUNDS', 2);
 const FIRE_VARIANT = process.env.BENCH_FIRE_VARIANT !== '0';
+const FIRE_SIZED = process.env.BENCH_FIRE_SIZED !== '0';
+const SIZED_LEAD_MS = env('BENCH_FIRE_SIZED_LEAD_MS', 15_000);
 /** Hard stop for the whole run. */
 const DEADLINE_MS = env('BENCH_DEADLINE_MS', 12 * 60_000);
 
@@ -182,7 +187,7 @@ function fireLagTables(fl: FireLagResult[], bulls: BullLagResult[]): void {
     print(
       `    ${f.label}: ${f.fired}/${f.jobs} fired, ${f.ok} success, ${f.within50ms} within 50 ms of due; scheduler inserted the rows over ${fmt(f.schedulerSpreadMs)} ms; ` +
         `${fmt(f.drainPerSecond)} executions/s from due to the last completion; jobs were in place ${fmt(f.marginS, 1)} s before due; ` +
-        `${f.prewarm} warm-up executions before; worker PG connections 1 s before due: ${f.workerConnectionsBefore}; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
+        `${f.prewarm} warm-up executions before; worker PG connections 1 s before due: ${f.workerConnectionsBefore}; ${f.workers} workers x concurrency ${f.concurrency}; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
     );
   }
   const groups = new Set<string>();
@@ -279,6 +284,15 @@ async function main(): Promise<void> {
       };
       await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, defaults (tick 250 ms, look-ahead 1 s)` });
       if (FIRE_VARIANT) await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, look-ahead 20 s`, schedulerEnv: { SCHEDULER_LOOKAHEAD_MS: '20000' } });
+      // Slots for the whole burst, and the fires delivered early enough to be prepared before due.
+      if (FIRE_SIZED) {
+        await fire({
+          jobs: FIRE_JOBS,
+          label: `${FIRE_JOBS} jobs, sized: 2 x ${Math.ceil(FIRE_JOBS / 2)} slots, look-ahead 20 s, lead ${SIZED_LEAD_MS / 1000} s`,
+          concurrency: Math.ceil(FIRE_JOBS / 2),
+          schedulerEnv: { SCHEDULER_LOOKAHEAD_MS: '20000', SCHEDULER_PREPARE_LEAD_MS: String(SIZED_LEAD_MS) },
+        });
+      }
       if (FIRE_SMALL > 0) {
         await fire({ jobs: FIRE_SMALL, label: `${FIRE_SMALL} jobs, defaults, workers fresh` });
         await fire({ jobs: FIRE_SMALL, label: `${FIRE_SMALL} jobs, defaults, workers warmed`, prewarm: 200 });
