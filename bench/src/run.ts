@@ -8,6 +8,7 @@
  *      BENCH_FIRE_JOBS=1000  BENCH_FIRE_SMALL=50  BENCH_SCHED_SIZES=10000,100000  BENCH_PROFILE=auto|1|0
  *      BENCH_DEADLINE_MS=720000  BENCH_FIRE_VARIANT=0 (skip the 1000-job look-ahead 20 s run)
  *      BENCH_FIRE_SIZED=0 (skip the 1000-job run sized for the burst; its lead: BENCH_FIRE_SIZED_LEAD_MS=15000)
+ *      BENCH_FIRE_DEFAULT=0 (skip the 1000-job run with the defaults)  BENCH_FIRE_WORKER_CPU_PROF=dir
  *      BENCH_FIRE_PREPARE_LEAD_MS (the
  *      schedulers' SCHEDULER_PREPARE_LEAD_MS in every (b) run unless the run sets it; 0 = fires delivered at due)
  */
@@ -177,6 +178,7 @@ function fireLagTables(fl: FireLagResult[], bulls: BullLagResult[]): void {
   for (const f of fl) {
     rows.push([`${f.label}: HTTP arrival − due`, f.fireLag.n, ms(f.fireLag.p50), ms(f.fireLag.p99), ms(f.fireLag.max)]);
     rows.push([`${f.label}: worker claim (started_at) − due`, f.startLag.n, ms(f.startLag.p50), ms(f.startLag.p99), ms(f.startLag.max)]);
+    rows.push([`${f.label}: first step start in the worker (attempt started_at) − due`, f.stepLag.n, ms(f.stepLag.p50), ms(f.stepLag.p99), ms(f.stepLag.max)]);
     rows.push([`${f.label}: execution row insert − due`, f.enqueueLag.n, ms(f.enqueueLag.p50), ms(f.enqueueLag.p99), ms(f.enqueueLag.max)]);
   }
   for (const bull of bulls) {
@@ -282,7 +284,7 @@ async function main(): Promise<void> {
         fl.push(await runFireLag(target, { workers: 2, concurrency: CONCURRENCY, createMsPerJob, ...o }));
         process.stdout.write(`    … fire lag (${o.label}) done (${fmt((Date.now() - started) / 1000)} s elapsed)\n`);
       };
-      await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, defaults (tick 250 ms, look-ahead 1 s)` });
+      if (process.env.BENCH_FIRE_DEFAULT !== '0') await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, defaults (tick 250 ms, look-ahead 1 s)` });
       if (FIRE_VARIANT) await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, look-ahead 20 s`, schedulerEnv: { SCHEDULER_LOOKAHEAD_MS: '20000' } });
       // Slots for the whole burst, and the fires delivered early enough to be prepared before due.
       if (FIRE_SIZED) {

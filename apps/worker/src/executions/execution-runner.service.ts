@@ -233,7 +233,7 @@ export class ExecutionRunner {
       storedVariables[name] = sensitive ? SECRET_MASK : value;
     }
     const log = this.loggers.forExecution(bindings, secrets);
-    this.observer.executionStarted({ execution, definition, log });
+    this.observer.executionStarted({ execution, definition, log, resumed: start?.contextOf.executionId === execution.id });
 
     // The timeout counts from the first claim: a resumed run gets what is left.
     const deadline = (execution.started_at?.getTime() ?? Date.now()) + definition.timeout_seconds * 1000;
