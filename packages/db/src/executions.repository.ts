@@ -304,6 +304,8 @@ export class ExecutionsRepository {
        from unnest($1::uuid[], $3::text[]) as u(claim_id, claim_step)
        where job_executions.id=u.claim_id and job_executions.status='pending'${UNLIMITED_JOB} returning ${COLUMNS}`,
       [items.map((i) => i.id), workerId, items.map((i) => i.currentStep)],
+      this.db,
+      'vecron_claim_many',
     );
     for (const { variables, ...execution } of rows) out.set(execution.id, { execution, variables });
     return out;
@@ -345,16 +347,18 @@ export class ExecutionsRepository {
   }
 
   /** A claim statement's rows, each with the variables its execution sees (global ones, then the job's own). */
-  private async claimRows(update: string, params: unknown[], q: Queryable = this.db): Promise<(ExecutionRecord & { variables: StoredVariable[] })[]> {
-    const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
-      `with c as (${update})
+  private async claimRows(update: string, params: unknown[], q: Queryable = this.db, preparedName?: string): Promise<(ExecutionRecord & { variables: StoredVariable[] })[]> {
+    const text = `with c as (${update})
        select c.*, coalesce((
          select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
            'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
          from variables v where v.job_id is null or v.job_id = c.job_id), '[]'::json) as variables
-       from c`,
-      params,
-    );
+       from c`;
+    // A named statement (on the pool) is parsed and planned once per connection.
+    const { rows } =
+      preparedName && q === this.db
+        ? await this.db.pool.query<ExecutionRecord & { variables: StoredVariable[] }>({ name: preparedName, text, values: params })
+        : await q.query<ExecutionRecord & { variables: StoredVariable[] }>(text, params);
     return rows;
   }
 
