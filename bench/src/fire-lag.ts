@@ -21,6 +21,8 @@ export interface FireLagOptions {
   createMsPerJob: number;
   /** Extra scheduler env (e.g. SCHEDULER_LOOKAHEAD_MS) for a variant. */
   schedulerEnv?: Record<string, string>;
+  /** Extra worker env for a variant. */
+  workerEnv?: Record<string, string>;
   label?: string;
   /**
    * Manual executions run through the workers before the fire jobs are created (JIT, pg pools,
@@ -37,10 +39,15 @@ export interface FireLagResult {
   /** Seconds between the last job row committed and the due instant. */
   marginS: number;
   schedulerEnv: Record<string, string>;
+  /** Slots: workers x WORKER_CONCURRENCY. */
+  workers: number;
+  concurrency: number;
   /** HTTP arrival − scheduled_for. */
   fireLag: ReturnType<typeof summarize>;
   /** started_at (worker claim) − scheduled_for. */
   startLag: ReturnType<typeof summarize>;
+  /** The first step's start in the worker (its attempt record's started_at) − scheduled_for. */
+  stepLag: ReturnType<typeof summarize>;
   /** created_at of the execution row (scheduler insert) − scheduled_for: negative = enqueued ahead. */
   enqueueLag: ReturnType<typeof summarize>;
   /** First to last execution row insert by the scheduler, ms. */
@@ -57,6 +64,12 @@ export interface FireLagResult {
   cpuPerExec: Record<string, number>;
 }
 
+/** BENCH_FIRE_WORKER_CPU_PROF=dir: each (b) worker writes a V8 CPU profile there when it stops. */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_FIRE_WORKER_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise<FireLagResult> {
   const label = o.label ?? `scheduler + ${o.workers} workers`;
   const dbName = `vecron_bench_b_${(o.label ?? 'default').replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`.slice(0, 60);
@@ -64,10 +77,11 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
   const { url, db } = await freshDatabase(dbName);
   const procs: Child[] = [];
   const keys: string[] = [];
-  const schedulerEnv = { SCHEDULER_TICK_MS: '250', SCHEDULER_LOOKAHEAD_MS: '1000', ...o.schedulerEnv };
+  const lead = process.env.BENCH_FIRE_PREPARE_LEAD_MS;
+  const schedulerEnv = { SCHEDULER_TICK_MS: '250', SCHEDULER_LOOKAHEAD_MS: '1000', ...(lead === undefined ? {} : { SCHEDULER_PREPARE_LEAD_MS: lead }), ...o.schedulerEnv };
   try {
     for (let w = 0; w < o.workers; w++) {
-      procs.push(await startProduct('worker', `b-worker-${w + 1}`, workerEnv(url, prefix, `w${w + 1}`, o.concurrency), 'worker taking executions'));
+      procs.push(await startProduct('worker', `b-worker-${w + 1}`, { ...workerEnv(url, prefix, `w${w + 1}`, o.concurrency), ...o.workerEnv }, 'worker taking executions', profileArgs()));
     }
     procs.push(await startProduct('scheduler', 'b-scheduler', productEnv(url, prefix, schedulerEnv), 'scheduler started'));
 
@@ -130,19 +144,23 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     cpuPerExec['other (not attributed)'] = Math.max(0, (cpu['machine busy']! - ours) / o.jobs);
     cpuPerExec['machine total busy'] = cpu['machine busy']! / o.jobs;
 
-    const { rows: all } = await db.query<{ id: string; job_id: string; status: string; src: string; due: number; created: number; started: number | null; completed: number | null }>(
+    const { rows: all } = await db.query<{ id: string; job_id: string; status: string; src: string; due: number; created: number; started: number | null; completed: number | null; step: number | null }>(
       `select id, job_id, status, trigger_source as src, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
-              extract(epoch from started_at)*1000 as started, extract(epoch from completed_at)*1000 as completed from job_executions`,
+              extract(epoch from started_at)*1000 as started, extract(epoch from completed_at)*1000 as completed,
+              (select extract(epoch from min(a.started_at))*1000 from execution_attempts a where a.execution_id = job_executions.id) as step
+       from job_executions`,
     );
     keys.push(...all.map((r) => `jobs/${r.job_id}/executions/${r.id}/context.json`));
     const rows = all.filter((r) => r.src === 'scheduled');
     const fireLag: number[] = [];
     const startLag: number[] = [];
+    const stepLag: number[] = [];
     const enqueueLag: number[] = [];
     for (const r of rows) {
       const hit = target.hits.get(r.id);
       if (hit !== undefined) fireLag.push(hit - Number(r.due));
       if (r.started !== null) startLag.push(Number(r.started) - Number(r.due));
+      if (r.step !== null) stepLag.push(Number(r.step) - Number(r.due));
       enqueueLag.push(Number(r.created) - Number(r.due));
     }
     const createdTimes = rows.map((r) => Number(r.created));
@@ -153,8 +171,11 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       ok: rows.filter((r) => r.status === 'success').length,
       marginS,
       schedulerEnv,
+      workers: o.workers,
+      concurrency: o.concurrency,
       fireLag: summarize(fireLag),
       startLag: summarize(startLag),
+      stepLag: summarize(stepLag),
       enqueueLag: summarize(enqueueLag),
       schedulerSpreadMs: Math.max(...createdTimes) - Math.min(...createdTimes),
       within50ms: fireLag.filter((l) => l <= 50).length,

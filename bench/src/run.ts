@@ -6,7 +6,11 @@
  *
  * Env: BENCH_SECTIONS=a,b,c  BENCH_N=3000  BENCH_WARMUP=300  BENCH_CONCURRENCY=50  BENCH_JOBS_A=100
  *      BENCH_FIRE_JOBS=1000  BENCH_FIRE_SMALL=50  BENCH_SCHED_SIZES=10000,100000  BENCH_PROFILE=auto|1|0
- *      BENCH_DEADLINE_MS=720000
+ *      BENCH_DEADLINE_MS=720000  BENCH_FIRE_VARIANT=0 (skip the 1000-job look-ahead 20 s run)
+ *      BENCH_FIRE_SIZED=0 (skip the 1000-job run sized for the burst; its lead: BENCH_FIRE_SIZED_LEAD_MS=15000)
+ *      BENCH_FIRE_DEFAULT=0 (skip the 1000-job run with the defaults)  BENCH_FIRE_WORKER_CPU_PROF=dir
+ *      BENCH_FIRE_PREPARE_LEAD_MS (the
+ *      schedulers' SCHEDULER_PREPARE_LEAD_MS in every (b) run unless the run sets it; 0 = fires delivered at due)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import net from 'net';
@@ -32,6 +36,8 @@ const SIZES = (process.env.BENCH_SCHED_SIZES ?? '10000,100000').split(',').map(N
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const ROUNDS = env('BENCH_ROUNDS', 2);
 const FIRE_VARIANT = process.env.BENCH_FIRE_VARIANT !== '0';
+const FIRE_SIZED = process.env.BENCH_FIRE_SIZED !== '0';
+const SIZED_LEAD_MS = env('BENCH_FIRE_SIZED_LEAD_MS', 15_000);
 /** Hard stop for the whole run. */
 const DEADLINE_MS = env('BENCH_DEADLINE_MS', 12 * 60_000);
 
@@ -172,6 +178,7 @@ function fireLagTables(fl: FireLagResult[], bulls: BullLagResult[]): void {
   for (const f of fl) {
     rows.push([`${f.label}: HTTP arrival − due`, f.fireLag.n, ms(f.fireLag.p50), ms(f.fireLag.p99), ms(f.fireLag.max)]);
     rows.push([`${f.label}: worker claim (started_at) − due`, f.startLag.n, ms(f.startLag.p50), ms(f.startLag.p99), ms(f.startLag.max)]);
+    rows.push([`${f.label}: first step start in the worker (attempt started_at) − due`, f.stepLag.n, ms(f.stepLag.p50), ms(f.stepLag.p99), ms(f.stepLag.max)]);
     rows.push([`${f.label}: execution row insert − due`, f.enqueueLag.n, ms(f.enqueueLag.p50), ms(f.enqueueLag.p99), ms(f.enqueueLag.max)]);
   }
   for (const bull of bulls) {
@@ -182,7 +189,7 @@ function fireLagTables(fl: FireLagResult[], bulls: BullLagResult[]): void {
     print(
       `    ${f.label}: ${f.fired}/${f.jobs} fired, ${f.ok} success, ${f.within50ms} within 50 ms of due; scheduler inserted the rows over ${fmt(f.schedulerSpreadMs)} ms; ` +
         `${fmt(f.drainPerSecond)} executions/s from due to the last completion; jobs were in place ${fmt(f.marginS, 1)} s before due; ` +
-        `${f.prewarm} warm-up executions before; worker PG connections 1 s before due: ${f.workerConnectionsBefore}; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
+        `${f.prewarm} warm-up executions before; worker PG connections 1 s before due: ${f.workerConnectionsBefore}; ${f.workers} workers x concurrency ${f.concurrency}; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
     );
   }
   const groups = new Set<string>();
@@ -277,8 +284,17 @@ async function main(): Promise<void> {
         fl.push(await runFireLag(target, { workers: 2, concurrency: CONCURRENCY, createMsPerJob, ...o }));
         process.stdout.write(`    … fire lag (${o.label}) done (${fmt((Date.now() - started) / 1000)} s elapsed)\n`);
       };
-      await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, defaults (tick 250 ms, look-ahead 1 s)` });
+      if (process.env.BENCH_FIRE_DEFAULT !== '0') await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, defaults (tick 250 ms, look-ahead 1 s)` });
       if (FIRE_VARIANT) await fire({ jobs: FIRE_JOBS, label: `${FIRE_JOBS} jobs, look-ahead 20 s`, schedulerEnv: { SCHEDULER_LOOKAHEAD_MS: '20000' } });
+      // Slots for the whole burst, and the fires delivered early enough to be prepared before due.
+      if (FIRE_SIZED) {
+        await fire({
+          jobs: FIRE_JOBS,
+          label: `${FIRE_JOBS} jobs, sized: 2 x ${Math.ceil(FIRE_JOBS / 2)} slots, look-ahead 20 s, lead ${SIZED_LEAD_MS / 1000} s`,
+          concurrency: Math.ceil(FIRE_JOBS / 2),
+          schedulerEnv: { SCHEDULER_LOOKAHEAD_MS: '20000', SCHEDULER_PREPARE_LEAD_MS: String(SIZED_LEAD_MS) },
+        });
+      }
       if (FIRE_SMALL > 0) {
         await fire({ jobs: FIRE_SMALL, label: `${FIRE_SMALL} jobs, defaults, workers fresh` });
         await fire({ jobs: FIRE_SMALL, label: `${FIRE_SMALL} jobs, defaults, workers warmed`, prewarm: 200 });

@@ -129,7 +129,7 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
       expect(waiting.next_attempt_at!.getTime() - before).toBeGreaterThanOrEqual(4_900);
       expect(waiting.next_attempt_at!.getTime() - before).toBeLessThan(6_000);
       const job = (await resumeJob(id))!;
-      expect(job.data).toEqual({ execution_id: id, job_id: waiting.job_id, resume: true });
+      expect(job.data).toEqual({ execution_id: id, job_id: waiting.job_id, resume: true, next_attempt_at: waiting.next_attempt_at!.getTime() });
       expect(await job.isDelayed()).toBe(true);
       expect(job.opts.delay).toBeGreaterThan(4_000);
       // Not running on this worker meanwhile, and not a lost worker for the heartbeat sweep.
@@ -159,7 +159,10 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     it('of two deliveries of the same resume exactly one runs it', async () => {
       const id = await prepare([step('f', { mode: 'flaky', value: 'dup' })], { max_retries: 5 });
       expect(await runner.run(id)).toBe('running');
-      const results = await Promise.all([runner.resume(id), runner.resume(id)]);
+      // Both deliveries are of the same wait (its Bull job carries next_attempt_at): the one that
+      // comes after the first has made the execution wait again does not take the new wait.
+      const wait = (await executions.findById(id))!.next_attempt_at!.getTime();
+      const results = await Promise.all([runner.resume(id, wait), runner.resume(id, wait)]);
       expect(results).toContain(null);
       expect(results).toContain('running');
       expect(script.calls.filter((c) => c.id === 'dup')).toHaveLength(2);
@@ -383,4 +386,94 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
       await expectStopped(id, at, 'w');
     });
   });
+
+  describe('fires delivered ahead of their instant, and claims made together', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('the dispatcher delivers a scheduled fire the lead ahead, carrying its instant and definition version', async () => {
+      const [ahead, atDue] = [randomUUID(), randomUUID()];
+      const dueAt = Date.now() + 10_000;
+      await dispatcher.enqueueMany([{ id: ahead, job_id: randomUUID(), scheduled_for: new Date(dueAt), definition_version: 3 }], undefined, 2_000);
+      await dispatcher.enqueueMany([{ id: atDue, job_id: randomUUID(), scheduled_for: new Date(dueAt), definition_version: 3 }]);
+      const a = (await queue.getJob(ahead))!;
+      expect(a.data).toMatchObject({ due_at: dueAt, definition_version: 3 });
+      expect(a.opts.delay).toBeGreaterThan(7_000);
+      expect(a.opts.delay).toBeLessThanOrEqual(8_000);
+      const b = (await queue.getJob(atDue))!;
+      expect(b.data.due_at).toBeUndefined();
+      expect(b.opts.delay).toBeGreaterThan(9_000);
+    });
+
+    it('is prepared, claimed at its instant with its first step recorded by the claim, and its context first written after that step', async () => {
+      const id = await prepare([step('a', { mode: 'echo', value: 1 }), step('b', { mode: 'echo', value: 2 })]);
+      const jobId = (await executions.findById(id))!.job_id;
+      const setCurrentStep = jest.spyOn(executions, 'setCurrentStep');
+      const put = jest.spyOn(storage, 'put');
+      const dueAt = Date.now() + 600;
+      const run = runner.run(id, { jobId, definitionVersion: 1, dueAt });
+      await sleep(300);
+      expect((await executions.findById(id))!.status).toBe('pending');
+      // A duplicate delivery, due at the same instant: one of the two runs it.
+      expect((await Promise.all([run, runner.run(id, { jobId, definitionVersion: 1, dueAt })])).sort()).toEqual([null, 'success'].sort());
+      const row = (await executions.findById(id))!;
+      expect(row.started_at!.getTime()).toBeGreaterThanOrEqual(dueAt);
+      expect(row).toMatchObject({ status: 'success', current_step: 'b' });
+      expect(setCurrentStep.mock.calls.filter(([e]) => e === id).map(([, s]) => s)).toEqual(['b']);
+      const saves = put.mock.calls.filter(([key]) => key === executionContextKey(jobId, id));
+      expect(saves).toHaveLength(2);
+      expect(JSON.parse(saves[0]![1] as string).steps).toHaveProperty('a');
+      jest.restoreAllMocks();
+    });
+
+    it('claims asked for in the same turn share one statement; each run gets its own row', async () => {
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push(await prepare([step('only', { mode: 'echo', value: i })]));
+      const many = jest.spyOn(executions, 'claimManyWithVariables');
+      const one = jest.spyOn(executions, 'claimWithVariables');
+      expect(await Promise.all(ids.map((id) => runner.run(id)))).toEqual(['success', 'success', 'success']);
+      expect(many).toHaveBeenCalledTimes(1);
+      expect(many.mock.calls[0]![0].map((c) => c.id).sort()).toEqual([...ids].sort());
+      expect(one).not.toHaveBeenCalled();
+      for (const id of ids) expect((await executions.findById(id))!.status).toBe('success');
+      jest.restoreAllMocks();
+    });
+
+    it('a batch that fails as a whole (two exclusive runs of one job) is claimed one by one: one runs, the other is skipped', async () => {
+      // The step lasts long enough for the other claim to meet the run in flight.
+      const id = await prepare([step('only', { mode: 'wait', ms: 500 })]);
+      const other = await addExecution((await executions.findById(id))!.job_id);
+      const many = jest.spyOn(executions, 'claimManyWithVariables');
+      const results = await Promise.all([runner.run(id), runner.run(other)]);
+      expect(results.sort()).toEqual(['cancelled', 'success']);
+      expect(many).toHaveBeenCalledTimes(1);
+      jest.restoreAllMocks();
+    });
+
+    it('a worker shutting down gives up a prepared fire before its instant: it stays pending for the scheduler to enqueue again', async () => {
+      const own = await createRunnerFixture('vecron_test_worker_prepared', [script]);
+      try {
+        const jobId = randomUUID();
+        await own.jobs.insert(jobId, {
+          name: 't', description: null, enabled: true, definition_path: `jobs/${jobId}/definition.json`, schedule: null, schedule_type: null,
+          timezone: null, scheduled_trigger: false, manual_trigger: true, webhook_enabled: false, allow_concurrent: false, next_run_at: null,
+        });
+        await own.storage.put(jobDefinitionVersionKey(jobId, 1), JSON.stringify({ name: 't', steps: [step('a', { mode: 'echo', value: 1 })], timeout_seconds: 60 }));
+        const id = randomUUID();
+        await own.executions.insertPending({ id, job_id: jobId, idempotency_key: `manual:${id}`, trigger_source: 'manual', definition_version: 1, context_path: executionContextKey(jobId, id) });
+        const run = own.runner.run(id, { jobId, definitionVersion: 1, dueAt: Date.now() + 10_000 });
+        await sleep(100);
+        let idle = false;
+        const waited = own.runner.idle().then(() => (idle = true));
+        await sleep(100);
+        expect(idle).toBe(false); // a prepared fire counts as in flight
+        own.runner.abortAll('shutdown', 'test shutdown');
+        expect(await run).toBeNull();
+        await waited;
+        expect((await own.executions.findById(id))!).toMatchObject({ status: 'pending', worker_id: null });
+      } finally {
+        await own.close();
+      }
+    });
+  });
 });
+

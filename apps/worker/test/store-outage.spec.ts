@@ -76,10 +76,10 @@ describe('worker through outages of its own stores (real PostgreSQL, in-memory s
 
   it('S3 down while a step’s result is saved: the save waits and the run carries on; no step runs twice', async () => {
     const { jobId, id } = await prepare();
-    // Saves: 1 before the first step, 2 after "one" (fails 4 times), …
-    const saves = failContextSaves(4, 1);
+    // Saves (none before the first step of a fresh run): 1 after "one" (fails 4 times), 2 after "two", 3 after "three".
+    const saves = failContextSaves(4);
     expect(await runner.run(id)).toBe('success');
-    expect(saves.attempts()).toBe(4 + 4);
+    expect(saves.attempts()).toBe(4 + 3);
     expect(echo.runs.filter((r) => r.startsWith(id))).toEqual([`${id}:one`, `${id}:two`, `${id}:three`]);
     const ctx = await contextOf(jobId, id);
     expect(Object.values(ctx.steps).map((s) => (s as { status: string }).status)).toEqual(['success', 'success', 'success']);
@@ -101,7 +101,7 @@ describe('worker through outages of its own stores (real PostgreSQL, in-memory s
 
   it('S3 down longer than the worker waits: handed over to a delayed resume at the unsaved step, which then carries on', async () => {
     const { jobId, id } = await prepare();
-    failContextSaves(1_000, 2); // the start and "one" are saved; "two" is not while S3 stays down
+    failContextSaves(1_000, 1); // "one" is saved; "two" is not while S3 stays down
     const t0 = Date.now();
     expect(await runner.run(id)).toBe('running');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);

@@ -276,12 +276,39 @@ export class ExecutionsRepository {
    * is the claim's own time (clock_timestamp), not its transaction's start, which may precede a
    * wait for that lock.
    */
-  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true): Promise<ClaimedExecution | null> {
+  async claimWithVariables(id: string, workerId: string, q: Queryable = this.db, unlimitedOnly = true, currentStep: string | null = null): Promise<ClaimedExecution | null> {
     return this.claimStatement(
-      `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now()
+      `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now(),
+         current_step=coalesce($3::text, current_step)
        where id=$1 and status='pending'${unlimitedOnly ? UNLIMITED_JOB : ''} returning ${COLUMNS}`,
-      id, workerId, q,
+      id, workerId, q, [currentStep],
     );
+  }
+
+  /**
+   * Several claims in one statement and one commit (group commit of the claims a worker receives
+   * together, e.g. a burst of fires due at the same instant): each execution pending → running
+   * like `claimWithVariables` (same condition, `unlimitedOnly` always), with its `current_step`
+   * set when given (the first step, known before the claim) and the variables it sees. Returns
+   * the claimed ones, by id; an execution missing from the result was not claimed here (taken by
+   * another delivery, not pending, or its job has a max_concurrent limit). Throws when the
+   * statement fails as a whole, e.g. ConcurrentRunError for any one of them (the caller then
+   * claims them one by one, which says which).
+   */
+  async claimManyWithVariables(items: { id: string; currentStep: string | null }[], workerId: string): Promise<Map<string, ClaimedExecution>> {
+    const out = new Map<string, ClaimedExecution>();
+    if (items.length === 0) return out;
+    const rows = await this.claimRows(
+      `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now(),
+         current_step=coalesce(u.claim_step, job_executions.current_step)
+       from unnest($1::uuid[], $3::text[]) as u(claim_id, claim_step)
+       where job_executions.id=u.claim_id and job_executions.status='pending'${UNLIMITED_JOB} returning ${COLUMNS}`,
+      [items.map((i) => i.id), workerId, items.map((i) => i.currentStep)],
+      this.db,
+      'vecron_claim_many',
+    );
+    for (const { variables, ...execution } of rows) out.set(execution.id, { execution, variables });
+    return out;
   }
 
   /**
@@ -290,27 +317,24 @@ export class ExecutionsRepository {
    * statement with the variables, like `claimWithVariables`. Exactly one delivery wins; null when
    * it is not waiting any more (resumed by another delivery, stopped, finished). `started_at` is
    * kept: the job's timeout counts from the first claim.
+   *
+   * `nextAttemptAt`: the wait the delivery was scheduled for (its Bull job names it). A delivery
+   * of an earlier wait that arrives once the execution waits again (a duplicate delivery that
+   * was late) then finds nothing: it does not cut the new wait short. Waits are stored to the
+   * millisecond, as JavaScript dates carry them.
    */
-  async claimResumeWithVariables(id: string, workerId: string, q: Queryable = this.db): Promise<ClaimedExecution | null> {
+  async claimResumeWithVariables(id: string, workerId: string, q: Queryable = this.db, nextAttemptAt: Date | null = null): Promise<ClaimedExecution | null> {
     return this.claimStatement(
       `update job_executions set worker_id=$2, next_attempt_at=null, updated_at=now()
-       where id=$1 and status='running' and next_attempt_at is not null returning ${COLUMNS}`,
-      id, workerId, q,
+       where id=$1 and status='running' and next_attempt_at is not null
+         and ($3::timestamptz is null or next_attempt_at = $3::timestamptz) returning ${COLUMNS}`,
+      id, workerId, q, [nextAttemptAt],
     );
   }
 
-  private async claimStatement(update: string, id: string, workerId: string, q: Queryable): Promise<ClaimedExecution | null> {
+  private async claimStatement(update: string, id: string, workerId: string, q: Queryable, extra: unknown[] = []): Promise<ClaimedExecution | null> {
     try {
-      const { rows } = await q.query<ExecutionRecord & { variables: StoredVariable[] }>(
-        `with c as (${update})
-         select c.*, coalesce((
-           select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
-             'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
-           from variables v where v.job_id is null or v.job_id = c.job_id), '[]'::json) as variables
-         from c`,
-        [id, workerId],
-      );
-      const row = rows[0];
+      const row = (await this.claimRows(update, [id, workerId, ...extra], q))[0];
       if (!row) return null;
       const { variables, ...execution } = row;
       return { execution, variables };
@@ -320,6 +344,22 @@ export class ExecutionsRepository {
       if (e.code === SERIALIZATION_FAILURE) return null;
       throw err;
     }
+  }
+
+  /** A claim statement's rows, each with the variables its execution sees (global ones, then the job's own). */
+  private async claimRows(update: string, params: unknown[], q: Queryable = this.db, preparedName?: string): Promise<(ExecutionRecord & { variables: StoredVariable[] })[]> {
+    const text = `with c as (${update})
+       select c.*, coalesce((
+         select json_agg(json_build_object('name', v.name, 'value', v.value, 'encrypted_value', v.encrypted_value,
+           'key_id', v.key_id, 'is_sensitive', v.is_sensitive) order by v.job_id is not null, v.name)
+         from variables v where v.job_id is null or v.job_id = c.job_id), '[]'::json) as variables
+       from c`;
+    // A named statement (on the pool) is parsed and planned once per connection.
+    const { rows } =
+      preparedName && q === this.db
+        ? await this.db.pool.query<ExecutionRecord & { variables: StoredVariable[] }>({ name: preparedName, text, values: params })
+        : await q.query<ExecutionRecord & { variables: StoredVariable[] }>(text, params);
+    return rows;
   }
 
   /** Records the step about to run; returns the stop asked for meanwhile, if any (checked between steps). */
@@ -340,7 +380,7 @@ export class ExecutionsRepository {
   async markWaiting(id: string, w: WaitRequest, q: Queryable = this.db): Promise<ExecutionRecord | null> {
     const { rows } = await q.query<ExecutionRecord>(
       `with m as (
-         update job_executions set next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+         update job_executions set next_attempt_at = date_trunc('milliseconds', now() + make_interval(secs => $3::double precision / 1000)),
            resume_step=$2, current_step=$2, attempt=coalesce($4, attempt), worker_id=null, updated_at=now()
          where id=$1 and status='running' and cancel_requested_at is null
            and ($5::boolean or worker_id is not distinct from $6)

@@ -99,6 +99,61 @@ describe('system database (real PostgreSQL)', () => {
     await db.query('delete from variables where name=$1', [name]);
   });
 
+  it('claimManyWithVariables: one statement claims the pending ones with their first step and variables; others are left out', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const limitedJob = randomUUID();
+    await jobs.insert(limitedJob, meta());
+    await db.query('update jobs set max_concurrent = 1 where id = $1', [limitedJob]);
+    const name = `M_${randomUUID().slice(0, 8)}`;
+    await db.query(`insert into variables (id, name, value, is_sensitive, job_id) values ($1, $2, 'global', false, null), ($3, $2, 'own', false, $4)`, [randomUUID(), name, randomUUID(), jobId]);
+    const pending = async (job: string): Promise<string> => {
+      const id = randomUUID();
+      await executions.insertPending({ id, job_id: job, idempotency_key: `cm:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: false });
+      return id;
+    };
+    const [a, b, done, limited] = [await pending(jobId), await pending(jobId), await pending(jobId), await pending(limitedJob)];
+    await executions.finish(done!, 'cancelled', null);
+    const claimed = await executions.claimManyWithVariables(
+      [{ id: a!, currentStep: 'first' }, { id: b!, currentStep: null }, { id: done!, currentStep: 'first' }, { id: limited!, currentStep: 'first' }],
+      'w1',
+    );
+    expect([...claimed.keys()].sort()).toEqual([a, b].sort());
+    expect(claimed.get(a!)!.execution).toMatchObject({ status: 'running', worker_id: 'w1', current_step: 'first' });
+    expect(claimed.get(a!)!.execution.started_at).not.toBeNull();
+    expect(claimed.get(b!)!.execution).toMatchObject({ status: 'running', current_step: null });
+    expect(claimed.get(a!)!.variables.filter((v) => v.name === name).map((v) => v.value)).toEqual(['global', 'own']);
+    // Claimed once: a second statement (another worker) finds nothing; the limited job's execution is still pending.
+    expect((await executions.claimManyWithVariables([{ id: a!, currentStep: null }, { id: b!, currentStep: null }], 'w2')).size).toBe(0);
+    expect((await executions.findById(limited!))!.status).toBe('pending');
+    await db.query('delete from variables where name=$1', [name]);
+  });
+
+  it('claimManyWithVariables: two exclusive runs of one job in one statement fail it as a whole (ConcurrentRunError), nothing claimed', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const ids = [randomUUID(), randomUUID()];
+    for (const id of ids) await executions.insertPending({ id, job_id: jobId, idempotency_key: `cx:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: true });
+    await expect(executions.claimManyWithVariables(ids.map((id) => ({ id, currentStep: null })), 'w1')).rejects.toThrow();
+    for (const id of ids) expect((await executions.findById(id))!.status).toBe('pending');
+  });
+
+  it('claimResumeWithVariables with the wait it was scheduled for: a delivery of an earlier wait takes nothing', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const id = randomUUID();
+    await executions.insertPending({ id, job_id: jobId, idempotency_key: `rw:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: false });
+    await executions.claimWithVariables(id, 'w1');
+    const first = (await executions.markWaiting(id, { resumeStep: 's', delayMs: 1000, expectWorkerId: 'w1' }))!;
+    expect(first.next_attempt_at!.getMilliseconds() * 1000).toBe((await db.query<{ us: number }>(`select extract(microseconds from next_attempt_at)::int % 1000000 as us from job_executions where id=$1`, [id])).rows[0]!.us);
+    expect(await executions.claimResumeWithVariables(id, 'w2', undefined, new Date(first.next_attempt_at!.getTime() + 1))).toBeNull();
+    expect((await executions.claimResumeWithVariables(id, 'w2', undefined, first.next_attempt_at))!.execution.worker_id).toBe('w2');
+    const second = (await executions.markWaiting(id, { resumeStep: 's', delayMs: 5000, expectWorkerId: 'w2' }))!;
+    // The late duplicate of the first wait's delivery does not cut the second wait short.
+    expect(await executions.claimResumeWithVariables(id, 'w3', undefined, first.next_attempt_at)).toBeNull();
+    expect((await executions.claimResumeWithVariables(id, 'w3', undefined, second.next_attempt_at))!.execution.worker_id).toBe('w3');
+  });
+
   it('heartbeats keep running executions fresh; silent ones are found as stale', async () => {
     const jobId = randomUUID();
     await jobs.insert(jobId, meta());

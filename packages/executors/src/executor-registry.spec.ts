@@ -315,3 +315,29 @@ describe('ExecutorRegistry.resolveConfig / close', () => {
     await expect(new ExecutorRegistry([failing]).close()).resolves.toBeUndefined();
   });
 });
+
+describe('ExecutorRegistry: one validation per step attempt', () => {
+  it('the circuit target and the run share the validation of the same config object; another object is validated again', async () => {
+    const seen: EchoConfig[] = [];
+    const echo = Object.assign(
+      new EchoExecutor('echo', async (config) => {
+        seen.push(config);
+      }),
+      { circuitTarget: (config: EchoConfig) => { seen.push(config); return `target-${config.mode}`; } },
+    );
+    const registry = new ExecutorRegistry([echo]);
+    const config = { mode: 'a', count: 2 };
+    expect(registry.circuitTarget('echo', config)).toBe('target-a');
+    await registry.run('echo', config, runContext());
+    // The same validated instance both times (validated once), an EchoConfig, not the raw object.
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBeInstanceOf(EchoConfig);
+    expect(seen[1]).toBe(seen[0]);
+    await registry.run('echo', { mode: 'a', count: 2 }, runContext());
+    expect(seen[2]).not.toBe(seen[0]);
+    // An invalid config is not remembered as valid.
+    const bad = { mode: 'z' };
+    expect(registry.circuitTarget('echo', bad)).toBeUndefined();
+    expect(await caught(() => registry.run('echo', bad, runContext()))).toBeInstanceOf(StepConfigError);
+  });
+});

@@ -18,6 +18,9 @@ export type AnyStepExecutor = StepExecutor<object, unknown>;
  * `validateConfig(type, config)` (save mode) and `configClass(type)` (for the JSON Schema).
  */
 export class ExecutorRegistry {
+  /** Configs validated, by the resolved config object (see `validated`). */
+  private readonly validations = new WeakMap<object, { executor: AnyStepExecutor; config: object }>();
+
   private readonly executors = new Map<string, AnyStepExecutor>();
 
   constructor(executors: readonly AnyStepExecutor[]) {
@@ -97,10 +100,24 @@ export class ExecutorRegistry {
     const executor = this.executors.get(type);
     if (!executor?.circuitTarget) return undefined;
     try {
-      return executor.circuitTarget(validateStepConfig(executor, rawConfig));
+      return executor.circuitTarget(this.validated(executor, rawConfig));
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The validated config of a step attempt. The worker asks for the circuit target and then
+   * runs the step with the same resolved config object: it is validated once (by object, not
+   * by content; a config object is never changed once resolved).
+   */
+  private validated(executor: AnyStepExecutor, rawConfig: unknown): object {
+    const cacheable = typeof rawConfig === 'object' && rawConfig !== null;
+    const known = cacheable ? this.validations.get(rawConfig) : undefined;
+    if (known && known.executor === executor) return known.config;
+    const config = validateStepConfig(executor, rawConfig);
+    if (cacheable) this.validations.set(rawConfig, { executor, config });
+    return config;
   }
 
   /** Releases every executor's long-lived resources (connection pools); errors are ignored. */
@@ -117,7 +134,7 @@ export class ExecutorRegistry {
    */
   async run(type: string, rawConfig: unknown, run: StepRunContext): Promise<unknown> {
     const executor = this.get(type);
-    const config = validateStepConfig(executor, rawConfig);
+    const config = this.validated(executor, rawConfig);
     if (run.signal.aborted) throw new StepAbortedError(run.signal.reason);
     try {
       return await executor.execute(config, run);

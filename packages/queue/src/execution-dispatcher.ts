@@ -172,7 +172,7 @@ export class ExecutionDispatcher {
     const now = Date.now();
     await this.options.queue.addBulk(
       waiting.map((r) => ({
-        data: { execution_id: r.id, job_id: r.job_id, resume: true, ...traceData() },
+        data: { execution_id: r.id, job_id: r.job_id, resume: true, next_attempt_at: r.next_attempt_at!.getTime(), ...traceData() },
         opts: { ...executionJobOptions(r.id, r.next_attempt_at!.getTime() - now), jobId: resumeJobId(r.id, r.next_attempt_at!) },
       })),
     );
@@ -188,17 +188,26 @@ export class ExecutionDispatcher {
   /**
    * Adds the rows' Bull jobs in one round trip, each delayed until its scheduled_for (or
    * `delayMs` when given). Re-adding an execution Bull still holds is a no-op.
+   *
+   * `prepareLeadMs` (scheduled fires): the job is delivered that much before its scheduled_for
+   * and carries the instant (`due_at`) and the definition version. The worker reads the
+   * definition meanwhile and claims the execution at the instant itself, so that only the claim
+   * and the first step remain after it.
    */
-  async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for'>[], delayMs?: number): Promise<void> {
+  async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for' | 'definition_version'>[], delayMs?: number, prepareLeadMs = 0): Promise<void> {
     if (rows.length === 0) return;
     const now = Date.now();
     // The trigger's trace context travels with the job (nothing when tracing is off).
     const trace = traceData();
     await this.options.queue.addBulk(
-      rows.map((r) => ({
-        data: { execution_id: r.id, job_id: r.job_id, ...trace },
-        opts: executionJobOptions(r.id, delayMs ?? (r.scheduled_for ? r.scheduled_for.getTime() - now : 0)),
-      })),
+      rows.map((r) => {
+        const dueAt = delayMs === undefined && r.scheduled_for ? r.scheduled_for.getTime() : null;
+        const ahead = dueAt !== null && prepareLeadMs > 0 && dueAt > now;
+        return {
+          data: { execution_id: r.id, job_id: r.job_id, definition_version: r.definition_version, ...(ahead ? { due_at: dueAt } : {}), ...trace },
+          opts: executionJobOptions(r.id, delayMs ?? (dueAt === null ? 0 : dueAt - now - (ahead ? prepareLeadMs : 0))),
+        };
+      }),
     );
     this.options.logger.debug({ count: rows.length }, 'executions enqueued');
   }

@@ -17,6 +17,15 @@ export interface ExecutionJobData {
    * with a conditional resume claim and continues at its `resume_step` from the saved context.
    */
   resume?: boolean;
+  /** A resume: the wait it was scheduled for (epoch ms of `next_attempt_at`); a later wait is not taken by it. */
+  next_attempt_at?: number;
+  /**
+   * A scheduled fire delivered ahead of its due instant (epoch ms; `SCHEDULER_PREPARE_LEAD_MS`):
+   * the worker prepares it (reads the definition) and claims it at this instant, not before.
+   */
+  due_at?: number;
+  /** The definition version the execution runs (lets the worker read it before the claim). */
+  definition_version?: number;
 }
 
 /**

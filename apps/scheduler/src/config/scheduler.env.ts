@@ -11,6 +11,16 @@ export class SchedulerEnv extends SchedulerObservabilityEnv {
   @IsInt() @Min(0) @Max(60_000)
   SCHEDULER_LOOKAHEAD_MS: number = 1_000;
 
+  /**
+   * A fire is delivered to a worker this long before its due instant: the worker reads the
+   * definition meanwhile and claims the execution at the instant, so that only the claim and the
+   * first step remain after it (it holds one of the worker's slots while it waits). Effective up
+   * to what SCHEDULER_LOOKAHEAD_MS leaves (fires are written 1 look-ahead to 1 look-ahead minus
+   * 1 tick ahead). 0: delivered at the due instant.
+   */
+  @IsInt() @Min(0) @Max(60_000)
+  SCHEDULER_PREPARE_LEAD_MS: number = 500;
+
   /** A fire later than this is a misfire and goes through the job's misfire_policy. */
   @IsInt() @Min(1_000) @Max(3_600_000)
   SCHEDULER_MISFIRE_THRESHOLD_MS: number = 5_000;

@@ -148,7 +148,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
           tx,
         );
       });
-      await this.dispatcher.enqueueMany(created);
+      await this.dispatcher.enqueueMany(created, undefined, this.config.SCHEDULER_PREPARE_LEAD_MS);
       result.fired = created.length;
       if (result.skipped) this.logger.info({ count: result.skipped }, 'fires skipped (recorded in schedule_skips)');
       this.logger.debug({ jobs: result.jobs, fired: result.fired }, 'tick');

@@ -47,4 +47,19 @@ describe('DefinitionCache', () => {
     await put(storage, 'j2', 1);
     expect((await cache.get('j2', 1)).name).toBe('j2 v1');
   });
+
+  it('peek gives only versions already read, and forgets dropped ones', async () => {
+    const storage = new CountingStorage();
+    for (const v of [1, 2]) await put(storage, 'j3', v);
+    const cache = new DefinitionCache(storage, 1);
+    expect(cache.peek('j3', 1)).toBeUndefined();
+    const reading = cache.get('j3', 1);
+    expect(cache.peek('j3', 1)).toBeUndefined(); // still being read
+    const first = await reading;
+    expect(cache.peek('j3', 1)).toBe(first);
+    expect(storage.gets).toBe(1);
+    await cache.get('j3', 2); // size 1: version 1 is dropped
+    expect(cache.peek('j3', 1)).toBeUndefined();
+    expect(cache.peek('j3', 2)?.name).toBe('j3 v2');
+  });
 });

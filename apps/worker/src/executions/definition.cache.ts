@@ -11,6 +11,8 @@ export const DEFINITION_CACHE_SIZE = 1000;
  */
 export class DefinitionCache {
   private readonly versions = new Map<string, Promise<JobDefinition>>();
+  /** The versions read, for a synchronous look (`peek`). */
+  private readonly loaded = new Map<string, JobDefinition>();
 
   constructor(private readonly storage: ObjectStorage, private readonly size: number = DEFINITION_CACHE_SIZE) {}
 
@@ -18,12 +20,25 @@ export class DefinitionCache {
     const key = jobDefinitionVersionKey(jobId, version);
     const cached = this.versions.get(key);
     if (cached) return cached;
-    const loading = this.storage.get(key).then((buf) => JSON.parse(buf.toString('utf8')) as JobDefinition);
+    const loading = this.storage.get(key).then((buf) => {
+      const definition = JSON.parse(buf.toString('utf8')) as JobDefinition;
+      if (this.versions.get(key) === loading) this.loaded.set(key, definition);
+      return definition;
+    });
     // A failed read is not kept: the next execution tries again.
     loading.catch(() => this.versions.get(key) === loading && this.versions.delete(key));
-    if (this.versions.size >= this.size) this.versions.delete(this.versions.keys().next().value!);
+    if (this.versions.size >= this.size) {
+      const oldest = this.versions.keys().next().value!;
+      this.versions.delete(oldest);
+      this.loaded.delete(oldest);
+    }
     this.versions.set(key, loading);
     return loading;
+  }
+
+  /** The version if it has been read already (no I/O, no waiting); undefined otherwise. */
+  peek(jobId: string, version: number): JobDefinition | undefined {
+    return this.loaded.get(jobDefinitionVersionKey(jobId, version));
   }
 
   /** Versions held (read or being read). */

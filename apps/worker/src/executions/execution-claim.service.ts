@@ -10,6 +10,7 @@ import {
   type VariablesRepository,
 } from '@vecron/db';
 import type { JobDefinition } from '@vecron/definitions';
+import { ClaimBatcher } from './claim.batcher';
 import type { ExecutionWaitService } from './execution-wait.service';
 
 type ClaimAttempt =
@@ -35,6 +36,9 @@ export type ClaimOutcome =
  * claimed under its per-job lock; one over the limit waits (stays pending, no slot held).
  */
 export class ExecutionClaimService {
+  /** Claims asked for together share one statement (group commit). */
+  private readonly batcher: ClaimBatcher;
+
   constructor(
     private readonly executions: ExecutionsRepository,
     private readonly jobs: JobsRepository,
@@ -43,10 +47,16 @@ export class ExecutionClaimService {
     /** Overlap policies and max_concurrent (without them: skip on overlap, no limit). */
     private readonly waits?: ExecutionWaitService,
     private readonly waitsRepo?: ExecutionWaitsRepository,
-  ) {}
+  ) {
+    this.batcher = new ClaimBatcher(executions);
+  }
 
-  async claim(executionId: string, workerId: string): Promise<ClaimOutcome> {
-    let attempt = await this.tryClaim(executionId, workerId);
+  /**
+   * `currentStep`: the step the run starts with, when the definition is known before the claim;
+   * recorded by the claim itself (no separate `current_step` write before the first step).
+   */
+  async claim(executionId: string, workerId: string, currentStep: string | null = null): Promise<ClaimOutcome> {
+    let attempt = await this.tryClaim(executionId, workerId, currentStep);
     if (attempt.kind === 'overlap') {
       if (!this.waits) return { claimed: false, skipped: await this.skipOverlap(attempt.error) };
       const outcome = await this.waits.onOverlap(executionId);
@@ -55,7 +65,7 @@ export class ExecutionClaimService {
     if (attempt.kind === 'overlap' || attempt.kind === 'limited') {
       // Marked waiting: one more try closes the race with a run that ended before the mark
       // (its wake-up could not see this execution); otherwise wait for a wake-up or the re-check.
-      attempt = await this.tryClaim(executionId, workerId);
+      attempt = await this.tryClaim(executionId, workerId, currentStep);
       if (attempt.kind === 'overlap' || attempt.kind === 'limited') {
         const row = await this.executions.findById(executionId);
         if (row?.status === 'pending') await this.waits?.scheduleRecheck(executionId, row.job_id);
@@ -85,8 +95,8 @@ export class ExecutionClaimService {
    * The resume of a waiting `running` execution: conditional (one delivery wins), with the
    * variables as they are now. Never an overlap skip: the execution already holds its job's slot.
    */
-  async claimResume(executionId: string, workerId: string): Promise<ClaimOutcome> {
-    const claimed = await this.executions.claimResumeWithVariables(executionId, workerId);
+  async claimResume(executionId: string, workerId: string, nextAttemptAt: Date | null = null): Promise<ClaimOutcome> {
+    const claimed = await this.executions.claimResumeWithVariables(executionId, workerId, undefined, nextAttemptAt);
     if (!claimed) {
       this.logger.info({ execution_id: executionId }, 'execution not waiting any more (resumed, stopped or finished); resume ignored');
       return { claimed: false, skipped: false };
@@ -102,9 +112,9 @@ export class ExecutionClaimService {
   }
 
   /** One claim: the one-statement claim, or for a job with a max_concurrent limit the locked claim. */
-  private async tryClaim(executionId: string, workerId: string): Promise<ClaimAttempt> {
+  private async tryClaim(executionId: string, workerId: string, currentStep: string | null): Promise<ClaimAttempt> {
     try {
-      const claimed = await this.executions.claimWithVariables(executionId, workerId);
+      const claimed = await this.batcher.claim(executionId, workerId, currentStep);
       if (claimed) return { kind: 'claimed', claimed };
       if (!this.waits) return { kind: 'gone' };
       // Null: not pending any more, or the job has a max_concurrent limit (claimed under its lock).

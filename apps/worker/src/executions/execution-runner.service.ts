@@ -30,6 +30,20 @@ interface RunState {
   done: Promise<void>;
 }
 
+/** What a delivery says about the execution besides its id (from the Bull job's data). */
+export interface Delivery {
+  jobId?: string;
+  definitionVersion?: number;
+  /**
+   * A scheduled fire delivered ahead of its due instant (epoch ms): the definition is read
+   * meanwhile and the claim is made at this instant.
+   */
+  dueAt?: number;
+}
+
+/** Longest wait for a fire delivered ahead (a larger lead, or a clock far off, is cut to it). */
+export const PREPARE_MAX_WAIT_MS = 60_000;
+
 /**
  * Runs one execution: claim it (pending → running, once), load the definition version it
  * names, run its steps (StepLoop) under the job's timeout, finish in success / failed /
@@ -41,6 +55,10 @@ interface RunState {
 @Injectable()
 export class ExecutionRunner {
   private readonly running = new Map<string, RunState>();
+  /** Fires delivered ahead of their instant, prepared and waiting for it (not claimed yet). */
+  private readonly preparing = new Set<Promise<unknown>>();
+  /** Aborted by `abortAll`: the fires prepared by then give their delivery up instead of claiming. */
+  private closing = new AbortController();
   readonly workerId: string;
 
   constructor(
@@ -79,15 +97,21 @@ export class ExecutionRunner {
     return this.running.size;
   }
 
-  /** Resolves when no execution is in flight. */
+  /** Resolves when no execution is in flight (nor prepared and waiting for its instant). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    while (this.running.size > 0 || this.preparing.size > 0) {
+      await Promise.allSettled([...[...this.running.values()].map((r): Promise<unknown> => r.done), ...this.preparing.values()]);
+    }
     // Their captured logs written, their alerts decided and sent.
     await this.observer.flush();
   }
 
   /** Aborts every in-flight execution (shutdown after the grace period). */
   abortAll(cause: AbortCause, message: string): void {
+    // A prepared fire not claimed yet stays pending: the scheduler's sweep enqueues it again.
+    const closing = this.closing;
+    this.closing = new AbortController();
+    closing.abort();
     for (const r of this.running.values()) r.controller.abort(new ExecutionAbort(cause, message));
   }
 
@@ -96,9 +120,28 @@ export class ExecutionRunner {
    * retry (resumed later by a delayed Bull job), `cancelled` when it was skipped for an
    * overlapping run, or null when there was nothing to do (a duplicate delivery).
    */
-  async run(executionId: string): Promise<ExecutionStatus | null> {
+  async run(executionId: string, delivery: Delivery = {}): Promise<ExecutionStatus | null> {
+    const { jobId, definitionVersion, dueAt } = delivery;
+    const known = jobId !== undefined && definitionVersion !== undefined;
+    // Known before the claim (read already, or read while a fire delivered ahead waits for its
+    // instant): the claim records the first step itself.
+    let definition = known ? this.definitions.peek(jobId, definitionVersion) : undefined;
+    if (dueAt !== undefined && dueAt > Date.now()) {
+      const prepared = this.prepare(known ? { jobId, definitionVersion } : null, dueAt);
+      this.preparing.add(prepared);
+      let givenUp: boolean;
+      try {
+        const ready = await prepared;
+        definition = ready.definition ?? definition;
+        givenUp = ready.givenUp;
+      } finally {
+        this.preparing.delete(prepared);
+      }
+      if (givenUp) return null;
+    }
     // A delivery during a PostgreSQL restart waits for the database rather than being dropped.
-    const claim = await this.outage.run('claim the execution', () => this.claims.claim(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
+    const firstStep = definition?.steps[0]?.id ?? null;
+    const claim = await this.outage.run('claim the execution', () => this.claims.claim(executionId, this.workerId, firstStep), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return claim.skipped ? 'cancelled' : null;
     const e = claim.execution;
     // A replay from the failed step starts there, with the original's context before it.
@@ -108,13 +151,37 @@ export class ExecutionRunner {
   }
 
   /**
+   * A fire delivered ahead: reads its definition (a failure is left to the run after the claim,
+   * which reports it), then waits for the due instant, or for the worker's shutdown.
+   */
+  private async prepare(version: { jobId: string; definitionVersion: number } | null, dueAt: number): Promise<{ definition: JobDefinition | undefined; givenUp: boolean }> {
+    const closing = this.closing.signal;
+    const definition = version ? await this.definitions.get(version.jobId, version.definitionVersion).catch(() => undefined) : undefined;
+    const until = Math.min(dueAt, Date.now() + PREPARE_MAX_WAIT_MS);
+    // Never claimed before the instant (a timer may fire a millisecond early).
+    while (Date.now() < until && !closing.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          closing.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, until - Date.now());
+        closing.addEventListener('abort', done);
+      });
+    }
+    return { definition, givenUp: closing.aborted };
+  }
+
+  /**
    * Resumes a `running` execution that waits (a retry, or recovery after its worker died) at its
    * `resume_step`, from its own saved context, as the row's `attempt`. The claim is conditional:
    * of several deliveries exactly one resumes it; the others (and a delivery after a stop) return
    * null. The job's timeout counts from the first claim.
    */
-  async resume(executionId: string): Promise<ExecutionStatus | null> {
-    const claim = await this.outage.run('claim the resume', () => this.claims.claimResume(executionId, this.workerId), this.loggers.root.child({ execution_id: executionId }));
+  async resume(executionId: string, nextAttemptAt?: number): Promise<ExecutionStatus | null> {
+    const wait = nextAttemptAt === undefined ? null : new Date(nextAttemptAt);
+    const claim = await this.outage.run('claim the resume', () => this.claims.claimResume(executionId, this.workerId, wait), this.loggers.root.child({ execution_id: executionId }));
     if (!claim.claimed) return null;
     const e = claim.execution;
     const start: StepLoopStart | undefined = e.resume_step
@@ -166,7 +233,7 @@ export class ExecutionRunner {
       storedVariables[name] = sensitive ? SECRET_MASK : value;
     }
     const log = this.loggers.forExecution(bindings, secrets);
-    this.observer.executionStarted({ execution, definition, log });
+    this.observer.executionStarted({ execution, definition, log, resumed: start?.contextOf.executionId === execution.id });
 
     // The timeout counts from the first claim: a resumed run gets what is left.
     const deadline = (execution.started_at?.getTime() ?? Date.now()) + definition.timeout_seconds * 1000;

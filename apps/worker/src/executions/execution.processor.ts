@@ -34,7 +34,9 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     void this.queue.process(this.config.WORKER_CONCURRENCY, async (job) => {
       try {
         // The trigger's trace context (from the api) is the parent of the execution's span.
-        await withTraceCarrier(job.data.trace, () => (job.data.resume ? this.runner.resume(job.data.execution_id) : this.runner.run(job.data.execution_id)));
+        await withTraceCarrier(job.data.trace, () => (job.data.resume
+            ? this.runner.resume(job.data.execution_id, job.data.next_attempt_at)
+            : this.runner.run(job.data.execution_id, { jobId: job.data.job_id, definitionVersion: job.data.definition_version, dueAt: job.data.due_at })));
       } catch (err) {
         // The claim or the finish could not reach the system database: Bull records the failure.
         this.logger.error({ execution_id: job.data.execution_id, err }, 'execution delivery failed');

@@ -19,7 +19,7 @@ import {
 import type { ExecutionError, ExecutionRecord, ExecutionsRepository, ExecutionStatus, NewAttempt, StopRequest } from '@vecron/db';
 import type { JobDefinition, StepDefinition } from '@vecron/definitions';
 import { StepError, type ExecutorRegistry } from '@vecron/executors';
-import type { ObjectStorage } from '@vecron/storage';
+import { ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import { ExecutionAbort } from './execution-abort.error';
 import { decideRetry, type RandomSource } from './retry.policy';
 import { NO_STORE_RETRY, StoreOutageError, StoreOutageGuard } from './store-outage.guard';
@@ -70,7 +70,7 @@ export type StepLoopResult =
  * naming the step. A retryable failure with retries left (`decideRetry`) ends the run with a
  * `wait`: the runner schedules a delayed resume at that step (no sleeping in the worker). A run
  * may start at a given step from a saved context (`start`). The whole context is saved to
- * object storage before the first step and after every step; every attempt is returned for
+ * object storage after every step (and before the first one of a resumed run); every attempt is returned for
  * the execution's attempt records.
  */
 export class StepLoop {
@@ -91,7 +91,11 @@ export class StepLoop {
     const { execution, definition, secrets, signal, log, start } = input;
     const mask = <T>(v: T): T => (secrets.length ? maskDeep(v, secrets) : v);
     // The system's own stores restarting: the save waits for them (the step is not run again).
-    const save = (ctx: JobContext) => this.outage.run('save the context', () => this.contexts.save(mask(ctx)), log, signal);
+    let saved = false;
+    const save = async (ctx: JobContext): Promise<void> => {
+      await this.outage.run('save the context', () => this.contexts.save(mask(ctx)), log, signal);
+      saved = true;
+    };
     const startedAt = execution.started_at ?? new Date();
     const timezone = definition.schedule && 'timezone' in definition.schedule ? definition.schedule.timezone : undefined;
     const webhook = execution.trigger_metadata.webhook as WebhookData | undefined;
@@ -112,8 +116,10 @@ export class StepLoop {
         }
         currentStep = start.stepId;
         context = await this.outage.run('load the saved context', () => this.continuedContext(context, start, definition.steps.slice(0, startIndex)), log, signal);
+        await save(context);
       }
-      await save(context);
+      // A fresh run's context holds nothing yet that the row and the definition do not say: it is
+      // first saved after the first step (a resume before then starts from a fresh context).
       for (const [index, step] of definition.steps.entries()) {
         if (index < startIndex) continue;
         if (signal.aborted) break;
@@ -128,8 +134,10 @@ export class StepLoop {
             await save(context);
             continue;
           }
-          // A stop whose announcement this worker missed is on the row: checked before each step.
-          const stop = await this.outage.run('record the current step', () => this.executions.setCurrentStep(execution.id, step.id), log, signal);
+          // A stop whose announcement this worker missed is on the row: checked before each step
+          // (the first step of a fresh run was recorded by the claim, which returned the stop flags).
+          const recordedByClaim = !start && index === 0 && execution.current_step === step.id;
+          const stop = recordedByClaim ? null : await this.outage.run('record the current step', () => this.executions.setCurrentStep(execution.id, step.id), log, signal);
           if (stop) input.stop(stop);
           if (signal.aborted) break;
           // The executor may keep fields raw (SQL text) and resolve their templates itself (as bind values).
@@ -175,6 +183,8 @@ export class StepLoop {
         }
       }
       if (wait && error) return { status: 'running', wait, error, attempts };
+      // Ended before any step (stopped or timed out before the first one): the context is saved once.
+      if (!saved) await save(context);
       if (status === 'success' && signal.aborted) {
         const abort = signal.reason as ExecutionAbort;
         status = abort.status;
@@ -210,8 +220,16 @@ export class StepLoop {
    * steps before the start step, its files and its webhook data.
    */
   private async continuedContext(fresh: JobContext, start: StepLoopStart, before: StepDefinition[]): Promise<JobContext> {
-    const saved = await this.contexts.load(start.contextOf.jobId, start.contextOf.executionId);
-    if (start.contextOf.executionId === fresh.execution_id) return { ...saved, variables: fresh.variables };
+    const own = start.contextOf.executionId === fresh.execution_id;
+    let saved: JobContext;
+    try {
+      saved = await this.contexts.load(start.contextOf.jobId, start.contextOf.executionId);
+    } catch (err) {
+      // Resumed before its first step ended (its worker died, or the store was down): nothing was saved yet.
+      if (own && err instanceof ObjectNotFoundError) return fresh;
+      throw err;
+    }
+    if (own) return { ...saved, variables: fresh.variables };
     const steps: JobContext['steps'] = {};
     for (const s of before) if (saved.steps[s.id]) steps[s.id] = saved.steps[s.id]!;
     return { ...fresh, steps, files: [...saved.files], ...(saved.webhook && !fresh.webhook ? { webhook: saved.webhook } : {}) };

@@ -8,6 +8,8 @@ export interface ExecutionStartEvent {
   definition: JobDefinition;
   /** The execution's logger (job_id, execution_id; masking its secrets). */
   log: Logger;
+  /** A resume of this execution (after a retry wait or a lost worker), not its first run. */
+  resumed: boolean;
 }
 
 /** An execution ended (its row is finished). */

@@ -62,7 +62,7 @@ export class WorkerObserver implements ExecutionObserver {
     return this.active.size;
   }
 
-  executionStarted({ execution, definition, log }: ExecutionStartEvent): void {
+  executionStarted({ execution, definition, log, resumed }: ExecutionStartEvent): void {
     try {
       const span = vecronTracer().startSpan(
         'execution',
@@ -82,8 +82,8 @@ export class WorkerObserver implements ExecutionObserver {
       const capture = this.options.maxLogLines > 0 ? startCapture(log, this.options.maxLogLines) : undefined;
       const due = execution.scheduled_for ?? execution.created_at;
       this.jobNames.set(execution.job_id, definition.name);
-      // A resumed run (a step already recorded on the row) is not fired again: no second fire-lag observation.
-      this.active.set(execution.id, { execution, definition, span, capture, due, firstStepSeen: execution.current_step !== null });
+      // A resumed run is not fired again: no second fire-lag observation.
+      this.active.set(execution.id, { execution, definition, span, capture, due, firstStepSeen: resumed });
       log.info(
         {
           status: 'running',
