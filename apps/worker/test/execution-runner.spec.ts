@@ -111,6 +111,20 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
     expect(script.calls.length - calls).toBe(1);
   });
 
+  it('a worker taken for dead (its execution resumed elsewhere) cannot end the row its successor now runs', async () => {
+    const id = await prepare([step('g', { mode: 'gate' })]);
+    const run = runner.run(id);
+    for (let i = 0; i < 500 && script.gate === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    // Recovery gave the execution to another worker meanwhile (markWaiting + that worker's resume claim).
+    await db.query(`update job_executions set worker_id = 'w-successor' where id = $1`, [id]);
+    script.gate!();
+    script.gate = undefined;
+    expect(await run).toBe('running');
+    const row = (await executions.findById(id))!;
+    expect(row).toMatchObject({ status: 'running', worker_id: 'w-successor', completed_at: null });
+    expect(await executions.listAttempts(id)).toEqual([]);
+  });
+
   const attemptsOf = async (id: string) =>
     (await executions.listAttempts(id)).map((a) => ({ step_id: a.step_id, attempt: a.attempt, status: a.status, error_code: a.error_code }));
   const resumeJob = async (id: string) => {

@@ -178,6 +178,12 @@ export interface FinishOptions {
   attempts?: NewAttempt[];
   /** Only a running execution that waits for a retry (a stop during the wait). */
   waitingOnly?: boolean;
+  /**
+   * Only while this worker holds the execution: a worker that was taken for dead (its
+   * execution resumed elsewhere by recovery) and comes back cannot end the row the other
+   * worker now runs.
+   */
+  expectWorkerId?: string;
 }
 
 /** Inserts the attempts (a jsonb array parameter) for the execution returned by the CTE `from`. */
@@ -492,7 +498,8 @@ export class ExecutionsRepository {
     const { rows } = await q.query<ExecutionRecord>(
       `with f as (
          update job_executions set status=$2, error=$3, completed_at=now(), updated_at=now(), next_attempt_at=null
-         where id=$1 and status = any($4::text[]) and (not $5::boolean or next_attempt_at is not null) returning ${COLUMNS}
+         where id=$1 and status = any($4::text[]) and (not $5::boolean or next_attempt_at is not null)
+           and ($7::text is null or worker_id = $7) returning ${COLUMNS}
        ), a as (${INSERT_ATTEMPTS_FROM('f', '$6')}), s as (
          insert into job_stats as js (job_id, total_executions, success_count, failed_count, last_execution_id, last_status,
            last_duration_ms, total_duration_ms, updated_at)
@@ -508,7 +515,7 @@ export class ExecutionsRepository {
          update jobs set last_run_at = f.completed_at from f where jobs.id = f.job_id
        )
        select * from f`,
-      [id, status, error, from, options.waitingOnly ?? false, attemptsJson(options.attempts)],
+      [id, status, error, from, options.waitingOnly ?? false, attemptsJson(options.attempts), options.expectWorkerId ?? null],
     );
     return rows[0] ?? null;
   }

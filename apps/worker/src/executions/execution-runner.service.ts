@@ -296,10 +296,18 @@ export class ExecutionRunner {
     attempts: NewAttempt[] = [],
   ): Promise<ExecutionStatus> {
     // Waits through a PostgreSQL restart: the outcome is recorded once the database is back.
-    const row = await this.outage.run('record the end of the execution', () => this.executions.finish(execution.id, status, error, undefined, undefined, { attempts }), log);
-    const durationMs = row?.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null;
+    const row = await this.outage.run('record the end of the execution', () => this.executions.finish(execution.id, status, error, undefined, undefined, { attempts, expectWorkerId: this.workerId }), log);
+    if (!row) {
+      // Not this worker's any more (recovery resumed it elsewhere while this one was taken for
+      // dead), or already ended (a stop during a retry wait): the row keeps what its holder says.
+      log.warn({ status }, 'execution not recorded as ended here: no longer held by this worker, or already ended');
+      // Its span and captured lines are closed without an outcome (no metrics, no alert from here).
+      this.observer.executionWaiting({ execution, log });
+      return (await this.executions.findById(execution.id))?.status ?? status;
+    }
+    const durationMs = row.completed_at && row.started_at ? row.completed_at.getTime() - row.started_at.getTime() : null;
     log.info({ status, duration_ms: durationMs }, 'execution finished');
-    this.observer.executionFinished({ execution: row ?? execution, status: row?.status ?? status, error, durationMs, log });
-    return row?.status ?? status;
+    this.observer.executionFinished({ execution: row, status: row.status, error, durationMs, log });
+    return row.status;
   }
 }
