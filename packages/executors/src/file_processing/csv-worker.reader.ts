@@ -163,9 +163,10 @@ async function startWorker(
 
   // Feeds the file to the worker, a few chunks ahead of the parser.
   const send = (chunk: Buffer): void => {
-    // A chunk of a network stream may share its ArrayBuffer with others: copy, then transfer the copy.
-    const copy = new Uint8Array(chunk.byteLength);
-    copy.set(chunk);
+    // A chunk of a network stream may share its ArrayBuffer with others: copy (into a buffer of
+    // its own, not from the pool and not zero-filled), then transfer the copy.
+    const copy = Buffer.allocUnsafeSlow(chunk.byteLength);
+    chunk.copy(copy);
     chunksAhead++;
     worker.postMessage({ type: 'chunk', chunk: copy } satisfies ToCsvWorker, [copy.buffer]);
   };
