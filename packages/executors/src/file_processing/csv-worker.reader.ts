@@ -61,9 +61,9 @@ export interface CsvWorkerOptions {
 /** Default `minBytes`. */
 export const CSV_WORKER_MIN_BYTES = 1024 * 1024;
 /** Input chunks posted ahead of the parser. */
-const CHUNKS_AHEAD = 8;
-/** Record batches the worker posts ahead of the reader (each up to 1,000 records). */
-const BATCHES_AHEAD = 4;
+const CHUNKS_AHEAD = 16;
+/** Record batches the worker posts ahead of the reader (each up to 1,000 records): room to absorb the reader's pauses (GC, upload backpressure) without stopping the parse. */
+const BATCHES_AHEAD = 8;
 
 const DEFAULT_SCRIPT = path.join(__dirname, 'csv.worker.js');
 let defaultScriptExists: boolean | undefined;
