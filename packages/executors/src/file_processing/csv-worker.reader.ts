@@ -74,7 +74,9 @@ export function csvWorkerFactory(options: CsvWorkerOptions = {}): ((workerData: 
   if (options.createWorker !== undefined) return options.createWorker;
   defaultScriptExists ??= existsSync(DEFAULT_SCRIPT);
   if (!defaultScriptExists) return undefined;
-  return (workerData) => new Worker(DEFAULT_SCRIPT, { workerData });
+  // No inherited node options (a `--require` preload, an inspector): the thread only parses. V8's
+  // heap flags (--max-old-space-size) are process-wide and apply to it anyway.
+  return (workerData) => new Worker(DEFAULT_SCRIPT, { workerData, execArgv: [] });
 }
 
 /**
