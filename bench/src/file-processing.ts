@@ -196,9 +196,12 @@ const TRANSFORMATIONS = [
   { type: 'select', columns: ['id', 'account', 'customer', 'amount', 'currency', 'value_date', 'description'] },
 ];
 
-/** One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON). */
-async function childSinglePass(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
-  const executor = new FileProcessingExecutor();
+/**
+ * One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON).
+ * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
+ */
+async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
+  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false } } : {});
   const s = storage();
   const run: StepRunContext = {
     jobId: JOB,
@@ -268,7 +271,7 @@ function child(mode: string, ...args: string[]): Record<string, number> {
   // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
   // BENCH_FILE_MAX_OLD_SPACE_MB: the V8 old-space cap of the step children, as WORKER_MAX_OLD_SPACE_MB sets it for the worker.
-  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode === 'single') ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
+  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode === 'single' || mode === 'single-in-thread') ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
   const out = execFileSync(process.execPath, [...profile, ...heap, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
@@ -281,7 +284,7 @@ async function main(): Promise<void> {
   if (mode) {
     setInterval(sampleMemory, 200).unref();
     const result =
-      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : mode === 'single-in-thread' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!, true) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
     sampleMemory();
     process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
@@ -316,6 +319,9 @@ async function main(): Promise<void> {
       print(`${name}: bare parser ${JSON.stringify(bare)}`);
       const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
       print(`${name}: single pass ${JSON.stringify(single)}`);
+      // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
+      const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
+      if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
       // BENCH_FILE_TWO_STEP=0 skips the two-step job (read to NDJSON, then write): the slowest run.
       const pipe = twoStep ? child('pipeline', name === 'csv' ? 'csv' : 'excel', key) : undefined;
       if (pipe) print(`${name}: pipeline ${JSON.stringify(pipe)}`);
@@ -341,6 +347,20 @@ async function main(): Promise<void> {
         pct(bare.cpu_ms! / single.cpu_ms!),
         convert ? pct(convert.cpu_ms! / single.cpu_ms!) : '-',
       ]);
+      if (inThread) {
+        const rate = sizeMb / (inThread.ms! / 1000);
+        rows.push([
+          '',
+          `same, CSV parsed in the calling thread (csvWorker disabled)`,
+          fmt(rate, 1),
+          pct(rate / bareRate),
+          convert ? pct(rate / convertRate!) : '-',
+          fmt(inThread.peak_rss_mb!, 0),
+          fmt(inThread.cpu_ms! / 1000, 1),
+          pct(bare.cpu_ms! / inThread.cpu_ms!),
+          convert ? pct(convert.cpu_ms! / inThread.cpu_ms!) : '-',
+        ]);
+      }
       const pipeRate = pipe ? sizeMb / (pipe.ms! / 1000) : undefined;
       const readRate = pipe ? sizeMb / (pipe.read_ms! / 1000) : undefined;
       if (pipe) {
@@ -357,7 +377,7 @@ async function main(): Promise<void> {
           convert ? pct(convert.cpu_ms! / pipe.cpu_ms!) : '-',
         ]);
       }
-      results[name] = { generated: gen, bare, convert, single, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, single_mb_s: singleRate, read_mb_s: readRate, pipeline_mb_s: pipeRate, load_end: os.loadavg() };
+      results[name] = { generated: gen, bare, convert, single, single_in_thread: inThread, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, single_mb_s: singleRate, read_mb_s: readRate, pipeline_mb_s: pipeRate, load_end: os.loadavg() };
     }
     print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'vs bare parse+stringify+upload', 'peak RSS MB', 'CPU s', 'bare parser CPU / its CPU', 'bare convert CPU / its CPU'], rows));
     print(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

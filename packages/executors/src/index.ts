@@ -92,6 +92,7 @@ export type {
 } from './file_processing/file-processing.config';
 export { FileProcessingExecutor, CSV_MIME_TYPE, XLSX_MIME_TYPE, MAX_LISTED_REJECTS } from './file_processing/file-processing.executor';
 export type { FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
+export type { CsvWorkerOptions, CsvWorkerData } from './file_processing/csv-worker.reader';
 export type {
   FileProcessingOutput,
   FileReadOutput,

@@ -1,11 +1,16 @@
+import path from 'path';
+import { PassThrough, type Readable } from 'stream';
+import type { Worker } from 'worker_threads';
 import ExcelJS from 'exceljs';
 import type { FileEntry } from '@vecron/context';
 import { InMemoryObjectStorage } from '@vecron/storage';
 import { caught, runContext } from '../../test/support';
+import { startTsWorker } from '../../test/worker-support';
 import { StepAbortedError, StepError } from '../errors';
 import { readRows, type Row } from '../rows/row-data';
 import type { StepRunContext } from '../step-executor';
 import { validateStepConfig } from '../validate-step-config';
+import type { CsvWorkerData } from './csv-worker.reader';
 import { FileProcessingExecutor } from './file-processing.executor';
 import type { FileReadAllSheetsOutput, FileReadOutput, FileReadToFileOutput, FileWriteOutput } from './file-processing.output';
 
@@ -500,5 +505,125 @@ describe('file_processing read excel', () => {
     const err = (await caught(() => exec(h, { operation: 'read', format: 'excel', source_path: 'input/w.xlsx' }))) as StepError;
     expect(err.code).toBe('FILE_FORMAT_INVALID');
     expect(err.message).toBe(`${DIR}/input/w.xlsx: not an XLSX file: it is not a ZIP archive (an XLSX is one)`);
+  });
+});
+
+describe('file_processing: CSV parsed in a worker thread', () => {
+  jest.setTimeout(15_000);
+  const transformations = [
+    { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+    { type: 'type_conversion', column: 'id', target_type: 'integer' },
+    { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
+    { type: 'filter', condition: "st == 'ok'" },
+    { type: 'select', columns: ['id', 'amount', 'note'] },
+  ];
+  const inThread = new FileProcessingExecutor({ csvWorker: { enabled: false } });
+  /** An executor that parses every CSV (minBytes 0) in a thread started from the TypeScript entry; `started` counts the threads. */
+  function threaded(onStart?: (worker: Worker) => void): { executor: FileProcessingExecutor; started: Worker[]; exited: Promise<number>[] } {
+    const started: Worker[] = [];
+    const exited: Promise<number>[] = [];
+    const createWorker = (workerData: CsvWorkerData): Worker => {
+      const worker = startTsWorker(path.join(__dirname, 'csv.worker.ts'), { workerData });
+      started.push(worker);
+      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
+      onStart?.(worker);
+      return worker;
+    };
+    return { executor: new FileProcessingExecutor({ csvWorker: { createWorker, minBytes: 0 }, inlineLimits: { maxRows: 500 } }), started, exited };
+  }
+  async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string, unknown>): Promise<T> {
+    return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
+  }
+  /** ~3,000 rows: BOM, CRLF, quoted delimiters, quotes and newlines, decimals to round, rows the filter drops, one bad id. */
+  const text =
+    '\uFEFFid;Số tiền;st;note\r\n' +
+    Array.from({ length: 3000 }, (_v, i) => `${i === 2222 ? 'x' : i};${i}.${i % 1000}5;${i % 5 === 0 ? 'no' : 'ok'};"Chuyển khoản; ""mã"" ${i}${i % 3 === 0 ? '\r\ndòng 2' : ''}"\r\n`).join('');
+
+  it('single pass: the same file, counts and rejects as in the calling thread (on_error skip)', async () => {
+    const a = harness();
+    const b = harness();
+    await a.storage.put(`${DIR}/input/t.csv`, Buffer.from(text, 'utf8'));
+    await b.storage.put(`${DIR}/input/t.csv`, Buffer.from(text, 'utf8'));
+    const config = { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'o.csv', options: { transformations, on_error: 'skip', output_delimiter: ';', line_ending: 'crlf' } };
+    const expected = await run<FileReadToFileOutput>(inThread, a, config);
+    const t = threaded();
+    const actual = await run<FileReadToFileOutput>(t.executor, b, config);
+    expect(t.started).toHaveLength(1);
+    expect(actual.row_count).toBe(expected.row_count);
+    expect(actual.rows_read).toBe(3000);
+    expect(actual.rejected).toEqual(expected.rejected);
+    // Line: header + 2,223 records + 741 quoted CRLFs before it, which csv-parse counts as two lines each (as in this thread).
+    expect(actual.rejected.first).toEqual([expect.objectContaining({ row: 2223, line: 1 + 2223 + 2 * 741, column: 'id', value: '"x"' })]);
+    const file = await b.storage.get(`${DIR}/output/o.csv`);
+    expect(file.equals(await a.storage.get(`${DIR}/output/o.csv`))).toBe(true);
+    expect(file.toString('utf8')).toContain('\r\n3;3.35;"Chuyển khoản; ""mã"" 3\r\ndòng 2"\r\n');
+    await t.exited[0];
+  });
+
+  it('rows out (NDJSON beyond the inline limit): the same rows as in the calling thread', async () => {
+    const a = harness();
+    const b = harness();
+    const clean = text.replace('\r\nx;', '\r\n2222;');
+    await a.storage.put(`${DIR}/input/t.csv`, Buffer.from(clean, 'utf8'));
+    await b.storage.put(`${DIR}/input/t.csv`, Buffer.from(clean, 'utf8'));
+    const config = { operation: 'read', format: 'csv', source_path: 'input/t.csv', options: { transformations } };
+    const expected = await run<FileReadOutput>(new FileProcessingExecutor({ csvWorker: { enabled: false }, inlineLimits: { maxRows: 500 } }), a, config);
+    const t = threaded();
+    const actual = await run<FileReadOutput>(t.executor, b, config);
+    expect(t.started).toHaveLength(1);
+    expect(actual.data_ref).toBeDefined();
+    expect(actual.row_count).toBe(2400);
+    expect(await allRows(b, actual)).toEqual(await allRows(a, expected));
+  });
+
+  it('a bad row fails with the same error (file, row, line, column, value) and leaves no file', async () => {
+    const a = harness();
+    const b = harness();
+    await a.storage.put(`${DIR}/input/t.csv`, Buffer.from(text, 'utf8'));
+    await b.storage.put(`${DIR}/input/t.csv`, Buffer.from(text, 'utf8'));
+    const config = { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'o.csv', options: { transformations } };
+    const expected = (await caught(() => run(inThread, a, config))) as StepError;
+    const t = threaded();
+    const actual = (await caught(() => run(t.executor, b, config))) as StepError;
+    expect(actual.code).toBe('FILE_ROW_INVALID');
+    expect(actual.message).toBe(expected.message);
+    expect(actual.message).toContain(`${DIR}/input/t.csv row 2223 (line 3706) column "id" value "x"`);
+    expect(await b.storage.exists(`${DIR}/output/o.csv`)).toBe(false);
+    expect(b.files).toEqual([]);
+    await t.exited[0];
+  });
+
+  it('an unterminated quote: the same FILE_FORMAT_INVALID error as in the calling thread', async () => {
+    const a = harness();
+    const b = harness();
+    const bad = `${text}1;2;ok;"open\r\n`;
+    await a.storage.put(`${DIR}/input/t.csv`, bad);
+    await b.storage.put(`${DIR}/input/t.csv`, bad);
+    const config = { operation: 'read', format: 'csv', source_path: 'input/t.csv', destination_path: 'o.csv', options: { on_error: 'skip' } };
+    const expected = (await caught(() => run(inThread, a, config))) as StepError;
+    const actual = (await caught(() => run(threaded().executor, b, config))) as StepError;
+    expect(actual.code).toBe('FILE_FORMAT_INVALID');
+    expect(actual.message).toBe(expected.message);
+    expect(actual.details).toEqual(expected.details);
+  });
+
+  it('the job signal aborting mid-file rejects with StepAbortedError, stops the thread and leaves no file', async () => {
+    const controller = new AbortController();
+    const h = harness({ signal: controller.signal });
+    // A file that never ends: only the abort stops the read.
+    const body = new PassThrough();
+    body.write(text);
+    const storage = h.storage;
+    const getStream = storage.getStream.bind(storage);
+    storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.csv') ? body : getStream(key));
+    await storage.put(`${DIR}/input/endless.csv`, 'placeholder');
+    // Aborted once the thread has posted rows.
+    const t = threaded((worker) => worker.on('message', (m: { type: string }) => m.type === 'batch' && controller.abort('cancelled')));
+    const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'csv', source_path: 'input/endless.csv', destination_path: 'o.csv', options: { transformations, on_error: 'skip' } }));
+    expect(err).toBeInstanceOf(StepAbortedError);
+    expect(t.started).toHaveLength(1);
+    await t.exited[0];
+    expect(body.destroyed).toBe(true);
+    expect(await h.storage.exists(`${DIR}/output/o.csv`)).toBe(false);
   });
 });

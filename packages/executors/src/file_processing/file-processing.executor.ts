@@ -1,12 +1,14 @@
 /** XLSX rows gathered before they go to the RowCollector (few: a batch that lives while exceljs parses many rows outlives young-generation GCs and piles up as old-space garbage). */
 const XLSX_READ_BATCH = 32;
 import type { Readable } from 'stream';
+import type { Worker } from 'worker_threads';
 import type { FileEntry } from '@vecron/context';
 import { executionFileKey, executionOutputKey, ObjectNotFoundError, type ObjectStorage } from '@vecron/storage';
 import { StepAbortedError, StepTimeoutError, UnrecoverableStepError } from '../errors';
 import { DEFAULT_ROW_LIMITS, readRowBatches, RowCollector, type Row, type RowLimits } from '../rows/row-data';
 import type { StepExecutor, StepRunContext } from '../step-executor';
-import { openCsv, type RecordBatch } from './csv.reader';
+import { openCsv, type CsvSource, type RecordBatch } from './csv.reader';
+import { CSV_WORKER_MIN_BYTES, csvWorkerFactory, openCsvInWorker, type CsvWorkerData, type CsvWorkerOptions } from './csv-worker.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
 import { FileColumnsDifferError, FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
 import type {
@@ -31,6 +33,8 @@ const ABORT_CHECK_EVERY = 1024;
 export interface FileProcessingExecutorOptions {
   /** Default inline limits of a read's output (a step's `options.inline_limit` overrides them). */
   inlineLimits?: Partial<RowLimits>;
+  /** Where CSV files are parsed: in a worker thread (default, files over 1 MiB) or in the calling thread. */
+  csvWorker?: CsvWorkerOptions;
 }
 
 /** A source of rows: the values of each record in order, with the position they come from. */
@@ -52,9 +56,19 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   readonly type = 'file_processing';
   readonly configClass = FileProcessingStepConfig;
   private readonly inlineLimits: RowLimits;
+  private readonly createCsvWorker: ((workerData: CsvWorkerData) => Worker) | undefined;
+  private readonly csvWorkerMinBytes: number;
 
   constructor(options: FileProcessingExecutorOptions = {}) {
     this.inlineLimits = { ...DEFAULT_ROW_LIMITS, ...options.inlineLimits };
+    this.createCsvWorker = csvWorkerFactory(options.csvWorker);
+    this.csvWorkerMinBytes = options.csvWorker?.minBytes ?? CSV_WORKER_MIN_BYTES;
+  }
+
+  /** The records of a CSV: parsed in a worker thread when enabled and the file is big enough, else here. */
+  private openCsv(source: Readable, key: string, options: FileProcessingOptions, signal: AbortSignal): Promise<CsvSource> {
+    const readOptions = csvOptions(key, options, signal);
+    return this.createCsvWorker === undefined ? openCsv(source, readOptions) : openCsvInWorker(source, readOptions, this.createCsvWorker, this.csvWorkerMinBytes);
   }
 
   async execute(config: FileProcessingStepConfig, run: StepRunContext): Promise<FileProcessingOutput> {
@@ -84,7 +98,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     const source = await openObject(run.storage, key);
     const started = Date.now();
     if (config.format === 'csv') {
-      const csv = await openCsv(source, csvOptions(key, options, signal));
+      const csv = await this.openCsv(source, key, options, signal);
       const output = await this.collect(key, { batches: csv.batches, strictWidth: true }, config, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       run.logger.info(
         { file: key, delimiter: csv.delimiter, encoding: csv.encoding, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started },
@@ -255,7 +269,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
         const source = await openObject(run.storage, key);
         let fileColumns: string[] | undefined;
         if (config.format === 'csv') {
-          const csv = await openCsv(source, csvOptions(key, options, signal));
+          const csv = await this.openCsv(source, key, options, signal);
           fileColumns = await this.feed(key, { batches: csv.batches, strictWidth: true }, options, state, signal, true);
         } else {
           const seen: string[] = [];
