@@ -308,7 +308,8 @@ export class ExecutionsRepository {
       `update job_executions set status='running', worker_id=$2, started_at=clock_timestamp(), updated_at=now(),
          current_step=coalesce(u.claim_step, job_executions.current_step)
        from unnest($1::uuid[], $3::text[]) as u(claim_id, claim_step)
-       where job_executions.id=u.claim_id and job_executions.status='pending'${UNLIMITED_JOB} returning ${COLUMNS}`,
+       where job_executions.id = any($1::uuid[]) and job_executions.id=u.claim_id and job_executions.status='pending'${UNLIMITED_JOB}
+       returning ${COLUMNS}`,
       [items.map((i) => i.id), workerId, items.map((i) => i.currentStep)],
       this.db,
       'vecron_claim_many',
