@@ -336,31 +336,23 @@ async function main(): Promise<void> {
       if (convert) {
         rows.push(['', 'bare parse + stringify + upload (all rows)', fmt(convertRate!, 1), pct(convertRate! / bareRate), '-', fmt(convert.peak_rss_mb!, 0), fmt(convert.cpu_ms! / 1000, 1), pct(bare.cpu_ms! / convert.cpu_ms!), '-']);
       }
-      rows.push([
-        '',
-        `read → transform → write (1 step, single pass, ${name} out, ${fmt(single.rows!)} rows)`,
-        fmt(singleRate, 1),
-        pct(singleRate / bareRate),
-        convert ? pct(singleRate / convertRate!) : '-',
-        fmt(single.peak_rss_mb!, 0),
-        fmt(single.cpu_ms! / 1000, 1),
-        pct(bare.cpu_ms! / single.cpu_ms!),
-        convert ? pct(convert.cpu_ms! / single.cpu_ms!) : '-',
-      ]);
-      if (inThread) {
-        const rate = sizeMb / (inThread.ms! / 1000);
-        rows.push([
+      // A single-pass row: its speed and CPU against the bare parser and the bare converter.
+      const singleRow = (label: string, r: NonNullable<typeof inThread>): (string | number)[] => {
+        const rate = sizeMb / (r.ms! / 1000);
+        return [
           '',
-          `same, CSV parsed in the calling thread (csvWorker disabled)`,
+          label,
           fmt(rate, 1),
           pct(rate / bareRate),
           convert ? pct(rate / convertRate!) : '-',
-          fmt(inThread.peak_rss_mb!, 0),
-          fmt(inThread.cpu_ms! / 1000, 1),
-          pct(bare.cpu_ms! / inThread.cpu_ms!),
-          convert ? pct(convert.cpu_ms! / inThread.cpu_ms!) : '-',
-        ]);
-      }
+          fmt(r.peak_rss_mb!, 0),
+          fmt(r.cpu_ms! / 1000, 1),
+          pct(bare.cpu_ms! / r.cpu_ms!),
+          convert ? pct(convert.cpu_ms! / r.cpu_ms!) : '-',
+        ];
+      };
+      rows.push(singleRow(`read → transform → write (1 step, single pass, ${name} out, ${fmt(single.rows!)} rows)`, single));
+      if (inThread) rows.push(singleRow('same, CSV parsed in the calling thread (csvWorker disabled)', inThread));
       const pipeRate = pipe ? sizeMb / (pipe.ms! / 1000) : undefined;
       const readRate = pipe ? sizeMb / (pipe.read_ms! / 1000) : undefined;
       if (pipe) {

@@ -4,6 +4,7 @@ import { Readable } from 'stream';
 import { Worker } from 'worker_threads';
 import { openCsv, type CsvReadOptions, type CsvSource, type RecordBatch } from './csv.reader';
 import { FileFormatError, type FileLocation } from './file-processing.errors';
+import { readHead } from './text-decoder';
 
 /**
  * Parsing a CSV in a worker thread: the calling thread downloads the file and posts its bytes
@@ -85,20 +86,10 @@ export function csvWorkerFactory(options: CsvWorkerOptions = {}): ((workerData: 
  */
 export async function openCsvInWorker(source: Readable, options: CsvReadOptions, createWorker: (workerData: CsvWorkerData) => Worker, minBytes = CSV_WORKER_MIN_BYTES): Promise<CsvSource> {
   const iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let ended = false;
+  let head: Buffer[];
+  let ended: boolean;
   try {
-    while (headBytes < minBytes) {
-      const next = await iterator.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      head.push(chunk);
-      headBytes += chunk.length;
-    }
+    ({ chunks: head, ended } = await readHead(iterator, minBytes));
   } catch (err) {
     source.destroy();
     throw err;

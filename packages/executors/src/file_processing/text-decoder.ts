@@ -13,6 +13,23 @@ export interface DecodedText {
 }
 
 /**
+ * Reads chunks (strings as UTF-8 bytes) until at least `minBytes` have come, or the stream
+ * ended; the iterator can be read on from there.
+ */
+export async function readHead(iterator: AsyncIterator<Buffer | string>, minBytes: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  while (bytes < minBytes) {
+    const next = await iterator.next();
+    if (next.done) return { chunks, ended: true };
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    chunks.push(chunk);
+    bytes += chunk.length;
+  }
+  return { chunks, ended: false };
+}
+
+/**
  * Turns a byte stream in `encoding` into UTF-8 chunks (flat memory: one chunk at a time), with
  * the BOM removed. `auto`: UTF-16 LE/BE when the file starts with their BOM, otherwise UTF-8.
  * UTF-8 passes through untouched (no decode/encode round trip); other encodings go through
@@ -21,19 +38,7 @@ export interface DecodedText {
 export async function decodeToUtf8(source: AsyncIterable<Buffer | string>, encoding: FileEncoding): Promise<DecodedText> {
   const iterator = source[Symbol.asyncIterator]();
   // Read enough for the BOM and the first lines.
-  const first: Buffer[] = [];
-  let firstBytes = 0;
-  let done = false;
-  while (firstBytes < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    first.push(chunk);
-    firstBytes += chunk.length;
-  }
+  const { chunks: first, ended: done } = await readHead(iterator, SNIFF_BYTES);
   let head = Buffer.concat(first);
   let resolved: Exclude<FileEncoding, 'auto'> = encoding === 'auto' ? 'utf-8' : encoding;
   if (encoding === 'auto') {
