@@ -196,23 +196,27 @@ const TRANSFORMATIONS = [
   { type: 'select', columns: ['id', 'account', 'customer', 'amount', 'currency', 'value_date', 'description'] },
 ];
 
-/**
- * One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON).
- * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
- */
-async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
-  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false } } : {});
-  const s = storage();
-  const run: StepRunContext = {
+/** The run context of a bench step in the bench execution's folder. */
+function stepRun(stepId: string, s: ReturnType<typeof storage>): StepRunContext {
+  return {
     jobId: JOB,
     executionId: EXEC,
-    stepId: 'convert',
+    stepId,
     signal: new AbortController().signal,
     logger: pino({ level: 'warn' }),
     storage: s,
     attempt: 1,
     addFile: () => undefined,
   };
+}
+
+/**
+ * One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON).
+ * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
+ */
+async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
+  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false } } : {});
+  const run = stepRun('convert', storage());
   const started = Date.now();
   const out = (await executor.execute(
     validateStepConfig(executor, {
@@ -230,16 +234,7 @@ async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = 
 async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
   const executor = new FileProcessingExecutor();
   const s = storage();
-  const ctx = (stepId: string): StepRunContext => ({
-    jobId: JOB,
-    executionId: EXEC,
-    stepId,
-    signal: new AbortController().signal,
-    logger: pino({ level: 'warn' }),
-    storage: s,
-    attempt: 1,
-    addFile: () => undefined,
-  });
+  const ctx = (stepId: string): StepRunContext => stepRun(stepId, s);
   const started = Date.now();
   const read = (await executor.execute(
     validateStepConfig(executor, {
