@@ -416,6 +416,14 @@ describe('ExecutionRunner (real PostgreSQL, in-memory storage)', () => {
       const b = (await queue.getJob(atDue))!;
       expect(b.data.due_at).toBeUndefined();
       expect(b.opts.delay).toBeGreaterThan(9_000);
+      // A burst enqueued together is delivered 1 ms apart (the workers share it), all due at the same instant.
+      const burst = [randomUUID(), randomUUID(), randomUUID()];
+      await dispatcher.enqueueMany(burst.map((id) => ({ id, job_id: randomUUID(), scheduled_for: new Date(dueAt), definition_version: 3 })), undefined, 2_000);
+      const jobs = await Promise.all(burst.map(async (id) => (await queue.getJob(id))!));
+      expect(jobs.map((j) => j.data.due_at)).toEqual([dueAt, dueAt, dueAt]);
+      const delays = jobs.map((j) => j.opts.delay!);
+      expect([delays[1]! - delays[0]!, delays[2]! - delays[1]!]).toEqual([1, 1]);
+      expect(delays[2]).toBeLessThanOrEqual(8_002);
     });
 
     it('is prepared, claimed at its instant with its first step recorded by the claim, and its context first written after that step', async () => {

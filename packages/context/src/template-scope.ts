@@ -35,8 +35,15 @@ export interface CreateTemplateScopeOptions {
 
 export function createTemplateScope(options: CreateTemplateScopeOptions): TemplateScope {
   const system: SystemValues = {};
-  if (options.startedAt !== undefined) {
-    system.execution_date = executionDate(options.startedAt, options.timezone ?? DEFAULT_TIMEZONE);
+  const { startedAt } = options;
+  if (startedAt !== undefined) {
+    // Formatted on first read (most steps never read it): an own, enumerable value like the others.
+    let date: string | undefined;
+    Object.defineProperty(system, 'execution_date', {
+      enumerable: true,
+      configurable: true,
+      get: () => (date ??= executionDate(startedAt, options.timezone ?? DEFAULT_TIMEZONE)),
+    });
   }
   if (options.attempt !== undefined) system.attempt = options.attempt;
   if (options.triggerSource !== undefined) system.trigger_source = options.triggerSource;

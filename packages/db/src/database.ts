@@ -16,6 +16,11 @@ export interface DatabaseOptions {
   idleTimeoutMs?: number;
 }
 
+/** A connection that runs named (server-side prepared) statements: a pool client. */
+export interface NamedQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+}
+
 /** The system database: a pg pool with transactions. Repositories take it (or a transaction) as their Queryable. */
 export class Database implements Queryable {
   readonly pool: Pool;
@@ -65,12 +70,19 @@ export class Database implements Queryable {
     }
   }
 
-  /** Opens up to `connections` pool connections now, so that a first burst does not pay for connecting. */
-  async warmUp(connections: number): Promise<void> {
+  /**
+   * Opens up to `connections` pool connections now, so that a first burst does not pay for
+   * connecting, and runs `prepare` on each (default: a round trip), e.g. to prepare the
+   * statements a burst will send (`ExecutionsRepository.prepareClaims`).
+   */
+  async warmUp(connections: number, prepare: (client: PoolClient) => Promise<unknown> = (c) => c.query('select 1')): Promise<void> {
     const n = Math.max(0, Math.min(connections, this.pool.options.max ?? 10));
     const clients = await Promise.all(Array.from({ length: n }, () => this.pool.connect()));
-    await Promise.all(clients.map((c) => c.query('select 1')));
-    for (const c of clients) c.release();
+    try {
+      await Promise.all(clients.map((c) => prepare(c)));
+    } finally {
+      for (const c of clients) c.release();
+    }
   }
 
   async ping(): Promise<void> {

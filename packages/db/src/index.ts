@@ -1,5 +1,5 @@
 export { Database } from './database';
-export type { DatabaseOptions, Queryable } from './database';
+export type { DatabaseOptions, NamedQueryable, Queryable } from './database';
 export { DatabaseModule, createSecretCipher } from './database.module';
 export type { DatabaseModuleAsyncOptions, DatabaseModuleOptions } from './database.module';
 export { migrate, MIGRATIONS } from './migrator';

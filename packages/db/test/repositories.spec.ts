@@ -31,6 +31,36 @@ describe('system database (real PostgreSQL)', () => {
     expect(db.pool.idleCount).toBe(db.pool.totalCount);
   });
 
+  it('warm-up prepares the claim statements on every connection it opens, claiming nothing; claims then use them', async () => {
+    const jobId = randomUUID();
+    await jobs.insert(jobId, meta());
+    const id = randomUUID();
+    await executions.insertPending({ id, job_id: jobId, idempotency_key: `wp:${id}`, trigger_source: 'manual', definition_version: 1, context_path: 'x', exclusive: false });
+    const pool = new Database({ connectionString: db.pool.options.connectionString!, poolSize: 3 });
+    try {
+      const prepared = new ExecutionsRepository(pool);
+      await pool.warmUp(3, (client) => prepared.prepareClaims(client));
+      expect(pool.pool.totalCount).toBe(3);
+      // Each of the three connections holds the four statements (checked on each while all are out).
+      const clients = await Promise.all([pool.pool.connect(), pool.pool.connect(), pool.pool.connect()]);
+      try {
+        for (const c of clients) {
+          const { rows } = await c.query<{ name: string }>('select name from pg_prepared_statements order by name');
+          expect(rows.map((r) => r.name)).toEqual(['vecron_claim_many', 'vecron_claim_one', 'vecron_claim_one_any', 'vecron_claim_resume']);
+        }
+      } finally {
+        for (const c of clients) c.release();
+      }
+      expect((await executions.findById(id))!).toMatchObject({ status: 'pending', worker_id: null });
+      // The prepared statements are the ones the claims run (the same name with another text would fail).
+      expect((await prepared.claimWithVariables(id, 'w1'))!.execution).toMatchObject({ status: 'running', worker_id: 'w1' });
+      expect(await prepared.claimManyWithVariables([{ id, currentStep: null }], 'w2')).toEqual(new Map());
+      expect(await prepared.claimResumeWithVariables(id, 'w2')).toBeNull();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('migrations are idempotent and recorded', async () => {
     const again = await migrate(db.pool);
     expect(again.applied).toEqual([]);

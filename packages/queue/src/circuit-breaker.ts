@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import {
   acquireCircuit,
+  recordChangesCircuit,
   recordCircuit,
   type AcquireDecision,
   type CallOutcome,
@@ -85,7 +86,8 @@ const MAX_CAS_TRIES = 50;
  * `host:port/db`). The state machine is the pure `acquireCircuit` / `recordCircuit`; the state
  * lives only in Redis (no per-process truth): each decision reads the record and writes the
  * change with an atomic compare-and-set (retried when another worker changed it meanwhile).
- * A healthy target costs one GET per call (a success in the closed state writes nothing).
+ * A healthy target costs one GET per call (its `acquire`; a success that is not a probe is not
+ * even read back, as it changes nothing).
  * Transitions are logged (with the caller's logger bindings) and kept in a short history.
  */
 export class CircuitBreakers {
@@ -109,6 +111,8 @@ export class CircuitBreakers {
 
   /** Reports how a call let through by `acquire` ended. */
   async record(permit: CircuitPermit, outcome: CallOutcome, log: Logger = this.o.logger, detail = ''): Promise<void> {
+    // A success (or a neutral end) of a call that was not a probe changes no state: no round trip.
+    if (!recordChangesCircuit(outcome, permit.probe)) return;
     await this.update(permit.target, log, (rec, now) => recordCircuit(rec, outcome, permit.probe, now, this.settings, detail));
   }
 

@@ -1,4 +1,4 @@
-import { acquireCircuit, closedCircuit, recordCircuit, type CircuitRecord, type CircuitSettings } from './circuit-state';
+import { acquireCircuit, closedCircuit, recordChangesCircuit, recordCircuit, type CircuitRecord, type CircuitSettings } from './circuit-state';
 
 const s: CircuitSettings = { failureThreshold: 3, windowMs: 10_000, openMs: 5_000, probeTimeoutMs: 20_000 };
 
@@ -86,5 +86,28 @@ describe('circuit breaker state machine (injected clock)', () => {
     expect(acquireCircuit(released, 6_200, s).decision).toEqual({ allowed: true, probe: true });
     expect(acquireCircuit(half, 6_000 + 19_999, s).decision.allowed).toBe(false);
     expect(acquireCircuit(half, 6_000 + 20_000, s).decision).toEqual({ allowed: true, probe: true });
+  });
+
+  it('recordChangesCircuit: an outcome it calls inert changes no state, whatever the stored record (the breaker skips reading it)', () => {
+    const closedWithFailures = failTimes(null, [1_000, 2_000])!;
+    const open = failTimes(null, [1_000, 2_000, 3_000])!;
+    const probing = apply(open, acquireCircuit(open, 9_000, s))!;
+    expect([closedWithFailures.state, open.state, probing.state]).toEqual(['closed', 'open', 'half_open']);
+    const records: (CircuitRecord | null)[] = [null, closedCircuit(0), closedWithFailures, open, probing];
+    let inert = 0;
+    for (const rec of records) {
+      for (const outcome of ['success', 'failure', 'neutral'] as const) {
+        for (const probe of [false, true]) {
+          if (recordChangesCircuit(outcome, probe)) continue;
+          inert++;
+          expect(recordCircuit(rec, outcome, probe, 9_500, s, 'x')).toEqual({ next: null, decision: undefined });
+        }
+      }
+    }
+    // success and neutral without a probe, for each of the five records
+    expect(inert).toBe(10);
+    // and a probe's success does change a half-open breaker: that one must be read
+    expect(recordChangesCircuit('success', true)).toBe(true);
+    expect(recordCircuit(probing, 'success', true, 9_500, s).next?.state).toBe('closed');
   });
 });

@@ -96,6 +96,14 @@ export function acquireCircuit(rec: CircuitRecord | null, now: number, s: Circui
  * closes it, its failure opens it again, a neutral end releases the probe; results of calls let
  * through before (not the probe) are ignored. Open: nothing changes.
  */
+/**
+ * Whether `recordCircuit` can change anything for this outcome: only a failure, or the end of a
+ * half-open probe, does. Any other end leaves every state as it is, so it needs no read of it.
+ */
+export function recordChangesCircuit(outcome: CallOutcome, probe: boolean): boolean {
+  return outcome === 'failure' || probe;
+}
+
 export function recordCircuit(
   rec: CircuitRecord | null,
   outcome: CallOutcome,

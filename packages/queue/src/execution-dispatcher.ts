@@ -64,6 +64,23 @@ function traceData(): Pick<ExecutionJobData, 'trace'> {
   return trace.traceparent ? { trace } : {};
 }
 
+/** Most time between the deliveries of two fires prepared ahead (`deliverySpreadMs`). */
+export const DELIVERY_SPREAD_STEP_MS = 1;
+
+/**
+ * How much later than the full lead the `index`-th of `count` fires enqueued together is
+ * delivered: up to 1 ms after the one before it, and never more than half the lead. Bull hands
+ * a delayed job that becomes due to the worker whose blocking pop has waited longest, and that
+ * worker takes every job already waiting with the pops it has queued behind it: a burst that
+ * becomes due all at once went 48 / 2 to one of two workers, which then started its 48 one
+ * after another on one core while the other idled. Due one after another, the fires alternate
+ * between the waiting workers. They are all still delivered at least half the lead ahead.
+ */
+export function deliverySpreadMs(index: number, count: number, leadMs: number): number {
+  if (count < 2 || leadMs <= 0) return 0;
+  return Math.floor(index * Math.min(DELIVERY_SPREAD_STEP_MS, leadMs / 2 / count));
+}
+
 /**
  * The one way an execution starts (invariant 1): insert the pending row with its unique
  * idempotency key, then enqueue a Bull job whose jobId is the execution id. A crash between
@@ -192,7 +209,8 @@ export class ExecutionDispatcher {
    * `prepareLeadMs` (scheduled fires): the job is delivered that much before its scheduled_for
    * and carries the instant (`due_at`) and the definition version. The worker reads the
    * definition meanwhile and claims the execution at the instant itself, so that only the claim
-   * and the first step remain after it.
+   * and the first step remain after it. The fires of one call are delivered one after another
+   * (`deliverySpreadMs`), so that the workers share a burst.
    */
   async enqueueMany(rows: Pick<ExecutionRecord, 'id' | 'job_id' | 'scheduled_for' | 'definition_version'>[], delayMs?: number, prepareLeadMs = 0): Promise<void> {
     if (rows.length === 0) return;
@@ -200,12 +218,13 @@ export class ExecutionDispatcher {
     // The trigger's trace context travels with the job (nothing when tracing is off).
     const trace = traceData();
     await this.options.queue.addBulk(
-      rows.map((r) => {
+      rows.map((r, i) => {
         const dueAt = delayMs === undefined && r.scheduled_for ? r.scheduled_for.getTime() : null;
         const ahead = dueAt !== null && prepareLeadMs > 0 && dueAt > now;
+        const lead = ahead ? prepareLeadMs - deliverySpreadMs(i, rows.length, prepareLeadMs) : 0;
         return {
           data: { execution_id: r.id, job_id: r.job_id, definition_version: r.definition_version, ...(ahead ? { due_at: dueAt } : {}), ...trace },
-          opts: executionJobOptions(r.id, delayMs ?? (dueAt === null ? 0 : dueAt - now - (ahead ? prepareLeadMs : 0))),
+          opts: executionJobOptions(r.id, delayMs ?? (dueAt === null ? 0 : Math.max(0, dueAt - now - lead))),
         };
       }),
     );

@@ -215,24 +215,27 @@ export class ExecutionRunner {
     start: StepLoopStart | undefined,
   ): Promise<ExecutionStatus> {
     const bindings = { job_id: execution.job_id, execution_id: execution.id };
-    let definition: JobDefinition;
-    try {
-      definition = await this.outage.run('load the definition', () => this.definitions.get(execution.job_id, execution.definition_version), this.loggers.forExecution(bindings, []), controller.signal);
-    } catch (err) {
-      const message = `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}`;
-      return this.finish(execution, 'failed', { message }, this.loggers.forExecution(bindings, []));
-    }
-    if (resolved instanceof Error) {
-      return this.finish(execution, 'failed', { message: `variables could not be read: ${resolved.message}` }, this.loggers.forExecution(bindings, []));
-    }
+    // One logger for the execution, masking its sensitive values (none known when they could not be read).
     const secrets: string[] = [];
     const storedVariables: Record<string, string> = {};
-    for (const [name, value] of Object.entries(resolved.values)) {
-      const sensitive = resolved.sensitive.has(name);
-      if (sensitive && value.length > 0) secrets.push(value);
-      storedVariables[name] = sensitive ? SECRET_MASK : value;
+    if (!(resolved instanceof Error)) {
+      for (const [name, value] of Object.entries(resolved.values)) {
+        const sensitive = resolved.sensitive.has(name);
+        if (sensitive && value.length > 0) secrets.push(value);
+        storedVariables[name] = sensitive ? SECRET_MASK : value;
+      }
     }
     const log = this.loggers.forExecution(bindings, secrets);
+    let definition: JobDefinition;
+    try {
+      definition = await this.outage.run('load the definition', () => this.definitions.get(execution.job_id, execution.definition_version), log, controller.signal);
+    } catch (err) {
+      const message = `definition version ${execution.definition_version} could not be loaded: ${(err as Error).message}`;
+      return this.finish(execution, 'failed', { message }, log);
+    }
+    if (resolved instanceof Error) {
+      return this.finish(execution, 'failed', { message: `variables could not be read: ${resolved.message}` }, log);
+    }
     this.observer.executionStarted({ execution, definition, log, resumed: start?.contextOf.executionId === execution.id });
 
     // The timeout counts from the first claim: a resumed run gets what is left.

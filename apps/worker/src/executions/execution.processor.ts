@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { Database } from '@vecron/db';
+import { Database, ExecutionsRepository } from '@vecron/db';
 import { EXECUTIONS_QUEUE, type ExecutionJobData } from '@vecron/queue';
 import { withTraceCarrier } from '@vecron/telemetry';
 import { WORKER_CONFIG, type WorkerEnv } from '../config/worker.env';
@@ -21,13 +21,17 @@ export class ExecutionProcessor implements OnApplicationBootstrap, BeforeApplica
     @InjectQueue(EXECUTIONS_QUEUE) private readonly queue: Queue<ExecutionJobData>,
     private readonly runner: ExecutionRunner,
     private readonly db: Database,
+    private readonly executions: ExecutionsRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
     @InjectPinoLogger(ExecutionProcessor.name) private readonly logger: PinoLogger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // Connections ready before the first burst (pg would otherwise open them one by one under load).
-    await this.db.warmUp(Math.min(this.config.WORKER_CONCURRENCY, 50));
+    // Connections ready before the first burst (pg would otherwise open them one by one under
+    // load), each with the claim statements prepared (a claim is the first thing after due).
+    await this.db.warmUp(Math.min(this.config.WORKER_CONCURRENCY, 50), (client) =>
+      this.executions.prepareClaims(client).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'claim statements not prepared ahead')),
+    );
     this.heartbeat = setInterval(() => {
       this.runner.heartbeat().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
     }, this.config.WORKER_HEARTBEAT_MS);
