@@ -54,6 +54,8 @@ export interface FireLagResult {
   schedulerSpreadMs: number;
   /** Fires whose HTTP request arrived within 50 ms of the due instant. */
   within50ms: number;
+  /** How the fires were shared between the workers (count per worker, largest first). */
+  perWorker: number[];
   /** Executions finished per second from the due instant to the last completion. */
   drainPerSecond: number;
   /** Manual executions run before (see FireLagOptions.prewarm). */
@@ -64,10 +66,15 @@ export interface FireLagResult {
   cpuPerExec: Record<string, number>;
 }
 
-/** BENCH_FIRE_WORKER_CPU_PROF=dir: each (b) worker writes a V8 CPU profile there when it stops. */
+/**
+ * Node options of the (b) workers: BENCH_FIRE_WORKER_NODE_ARGS (space-separated, e.g.
+ * `--max-semi-space-size=64`), and with BENCH_FIRE_WORKER_CPU_PROF=dir a V8 CPU profile each
+ * writes there when it stops.
+ */
 function profileArgs(): string[] {
   const dir = process.env.BENCH_FIRE_WORKER_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = process.env.BENCH_FIRE_WORKER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise<FireLagResult> {
@@ -144,8 +151,8 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
     cpuPerExec['other (not attributed)'] = Math.max(0, (cpu['machine busy']! - ours) / o.jobs);
     cpuPerExec['machine total busy'] = cpu['machine busy']! / o.jobs;
 
-    const { rows: all } = await db.query<{ id: string; job_id: string; status: string; src: string; due: number; created: number; started: number | null; completed: number | null; step: number | null }>(
-      `select id, job_id, status, trigger_source as src, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
+    const { rows: all } = await db.query<{ id: string; job_id: string; status: string; src: string; worker: string | null; due: number; created: number; started: number | null; completed: number | null; step: number | null }>(
+      `select id, job_id, status, trigger_source as src, worker_id as worker, extract(epoch from scheduled_for)*1000 as due, extract(epoch from created_at)*1000 as created,
               extract(epoch from started_at)*1000 as started, extract(epoch from completed_at)*1000 as completed,
               (select extract(epoch from min(a.started_at))*1000 from execution_attempts a where a.execution_id = job_executions.id) as step
        from job_executions`,
@@ -164,6 +171,8 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       enqueueLag.push(Number(r.created) - Number(r.due));
     }
     const createdTimes = rows.map((r) => Number(r.created));
+    const perWorker = new Map<string, number>();
+    for (const r of rows) perWorker.set(r.worker ?? '-', (perWorker.get(r.worker ?? '-') ?? 0) + 1);
     return {
       label,
       jobs: o.jobs,
@@ -179,6 +188,7 @@ export async function runFireLag(target: HttpTarget, o: FireLagOptions): Promise
       enqueueLag: summarize(enqueueLag),
       schedulerSpreadMs: Math.max(...createdTimes) - Math.min(...createdTimes),
       within50ms: fireLag.filter((l) => l <= 50).length,
+      perWorker: [...perWorker.values()].sort((a, b) => b - a),
       drainPerSecond: rows.length / ((Math.max(...rows.map((r) => Number(r.completed ?? 0))) - due.getTime()) / 1000),
       cpuPerExec,
       prewarm,

@@ -9,6 +9,7 @@
  *      BENCH_DEADLINE_MS=720000  BENCH_FIRE_VARIANT=0 (skip the 1000-job look-ahead 20 s run)
  *      BENCH_FIRE_SIZED=0 (skip the 1000-job run sized for the burst; its lead: BENCH_FIRE_SIZED_LEAD_MS=15000)
  *      BENCH_FIRE_DEFAULT=0 (skip the 1000-job run with the defaults)  BENCH_FIRE_WORKER_CPU_PROF=dir
+ *      BENCH_FIRE_WORKER_NODE_ARGS='--max-semi-space-size=64' (node options of the (b) workers)
  *      BENCH_FIRE_PREPARE_LEAD_MS (the
  *      schedulers' SCHEDULER_PREPARE_LEAD_MS in every (b) run unless the run sets it; 0 = fires delivered at due)
  */
@@ -187,7 +188,7 @@ function fireLagTables(fl: FireLagResult[], bulls: BullLagResult[]): void {
   print(table(`(b) fire lag, one_time jobs due at the same instant, 2 workers x concurrency ${CONCURRENCY} (target p99 <= 50 ms)`, ['measure', 'n', 'p50 ms', 'p99 ms', 'max ms'], rows));
   for (const f of fl) {
     print(
-      `    ${f.label}: ${f.fired}/${f.jobs} fired, ${f.ok} success, ${f.within50ms} within 50 ms of due; scheduler inserted the rows over ${fmt(f.schedulerSpreadMs)} ms; ` +
+      `    ${f.label}: ${f.fired}/${f.jobs} fired, ${f.ok} success, ${f.within50ms} within 50 ms of due; fires per worker ${f.perWorker.join(' / ')}; scheduler inserted the rows over ${fmt(f.schedulerSpreadMs)} ms; ` +
         `${fmt(f.drainPerSecond)} executions/s from due to the last completion; jobs were in place ${fmt(f.marginS, 1)} s before due; ` +
         `${f.prewarm} warm-up executions before; worker PG connections 1 s before due: ${f.workerConnectionsBefore}; ${f.workers} workers x concurrency ${f.concurrency}; scheduler env ${JSON.stringify(f.schedulerEnv)}`,
     );
