@@ -294,6 +294,7 @@ interface Round {
   bare: Record<string, number>;
   single: Record<string, number>;
   inThread?: Record<string, number>;
+  singleB?: Record<string, number>;
 }
 
 /**
@@ -318,10 +319,12 @@ function roundsTable(name: string, rounds: Round[]): string {
       fmt(r.single.peak_rss_mb!, 0),
     ];
     if (r.inThread) cells.push(fmt(r.inThread.ms! / 1000, 1), pct(r.bare.ms! / r.inThread.ms!));
+    if (r.singleB) cells.push(fmt(r.singleB.ms! / 1000, 1), pct(r.bare.ms! / r.singleB.ms!), `${fmt(r.singleB.main_thread_cpu_ms! / 1000, 1)} / ${fmt(r.singleB.parse_thread_cpu_ms! / 1000, 1)} / ${fmt(r.singleB.other_threads_cpu_ms! / 1000, 1)}`);
     return cells;
   });
   const head = ['round', 'load', 'bare s', 'step s', 'step vs bare', 'upload completion s', 'vs bare without it', 'CPU s bare / step', 'step CPU s main / parse / other threads', 'S3 server CPU s bare / step', 'step peak RSS MB'];
   if (rounds.some((r) => r.inThread)) head.push('calling thread s', 'vs bare');
+  if (rounds.some((r) => r.singleB)) head.push('B s', 'B vs bare', 'B CPU s main / parse / other');
   const ratios = rounds.map((r) => r.bare.ms! / r.single.ms!).sort((a, b) => a - b);
   const at70 = ratios.filter((x) => x >= 0.7).length;
   return `${table(`${name}: ${rounds.length} rounds`, head, rows)}\nsingle pass vs bare: median ${pct(ratios[Math.floor((ratios.length - 1) / 2)]!)}, min ${pct(ratios[0]!)}, max ${pct(ratios[ratios.length - 1]!)}, ≥ 70 % in ${at70} of ${ratios.length}`;
@@ -331,9 +334,11 @@ function child(mode: string, ...args: string[]): Record<string, number> {
   // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
   // BENCH_FILE_MAX_OLD_SPACE_MB: the V8 old-space cap of the step children, as WORKER_MAX_OLD_SPACE_MB sets it for the worker.
-  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode === 'single' || mode === 'single-in-thread') ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
+  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode.startsWith('single')) ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
   // BENCH_FILE_STEP_FLAGS: more node flags for the step children (space-separated), e.g. V8's GC flags.
-  const flags = process.env.BENCH_FILE_STEP_FLAGS && mode.startsWith('single') ? process.env.BENCH_FILE_STEP_FLAGS.split(' ').filter((f) => f !== '') : [];
+  // BENCH_FILE_STEP_FLAGS_B: a second single pass in each round with these flags instead (an A/B in the same round).
+  const stepFlags = mode === 'single-b' ? process.env.BENCH_FILE_STEP_FLAGS_B : mode.startsWith('single') ? process.env.BENCH_FILE_STEP_FLAGS : undefined;
+  const flags = stepFlags ? stepFlags.split(' ').filter((f) => f !== '') : [];
   const out = execFileSync(process.execPath, [...profile, ...heap, ...flags, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
@@ -346,7 +351,7 @@ async function main(): Promise<void> {
   if (mode) {
     setInterval(sampleMemory, 200).unref();
     const result =
-      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : mode === 'single-in-thread' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!, true) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' || mode === 'single-b' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : mode === 'single-in-thread' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!, true) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
     sampleMemory();
     process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
@@ -391,7 +396,9 @@ async function main(): Promise<void> {
         // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
         const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
         if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
-        rounds.push({ round, load, load_end: os.loadavg()[0]!, bare, single, ...(inThread ? { inThread } : {}) });
+        const singleB = process.env.BENCH_FILE_STEP_FLAGS_B !== undefined ? child('single-b', name === 'csv' ? 'csv' : 'excel', key) : undefined;
+        if (singleB) print(`${name}: single pass with BENCH_FILE_STEP_FLAGS_B ${JSON.stringify(singleB)}`);
+        rounds.push({ round, load, load_end: os.loadavg()[0]!, bare, single, ...(inThread ? { inThread } : {}), ...(singleB ? { singleB } : {}) });
       }
       if (repeat > 1) print(roundsTable(name, rounds));
       const median = [...rounds].sort((a, b) => a.bare.ms! / a.single.ms! - b.bare.ms! / b.single.ms!)[Math.floor((rounds.length - 1) / 2)]!;
