@@ -8,6 +8,11 @@
  * Env: BENCH_FILE_CSV_MB=1024  BENCH_FILE_XLSX_MB=200  BENCH_FILE_SECTIONS=csv,xlsx
  *      BENCH_FILE_KEEP=1 (keep and reuse the generated inputs)  BENCH_FILE_JOB=bench-file (object folder)
  *      BENCH_FILE_PROFILE=DIR (a V8 CPU profile of each child, for `node bench/dist/cpu-profile-top.js`)
+ *      BENCH_FILE_TIMELINE=1 (each child prints a per-second timeline to stderr: event-loop utilisation of the
+ *      main and parse threads, CPU per thread and of the S3 server, MB down/up; file-timeline.ts)
+ *      BENCH_FILE_IN_THREAD=0, BENCH_FILE_CONVERT=0 (skip those runs)
+ *      BENCH_FILE_STEP_FLAGS='--flag …' (more node flags for the single-pass children)
+ *      BENCH_FILE_REPEAT=N (N rounds of bare parser → single pass, each against its own round's bare parser)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
  * peak RSS (VmHWM) is its own. All children read the same objects from the local S3 endpoint.
@@ -21,9 +26,11 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
-import { FileProcessingExecutor, validateStepConfig, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
+import { Worker } from 'worker_threads';
+import { FileProcessingExecutor, validateStepConfig, type CsvWorkerData, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
 import { MinioObjectStorage } from '@vecron/storage';
 import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
+import { StepTimeline } from './file-timeline';
 
 /** BENCH_FILE_JOB: the job folder of the run's objects (two runs at once need two folders). */
 const JOB = process.env.BENCH_FILE_JOB ?? 'bench-file';
@@ -139,14 +146,18 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
 // children
 
 async function childParseCsv(key: string): Promise<Record<string, number>> {
+  const timeline = new StepTimeline();
+  const s = storage();
+  timeline.instrument(s);
   const started = Date.now();
-  const stream = await storage().getStream(key);
+  const stream = await s.getStream(key);
   // csv-parse at its fastest for this file (no per-record info: the step does not ask for it either).
   const parser = parse({ delimiter: ';', relax_column_count: true, bom: true });
   stream.pipe(parser);
   let records = 0;
   for await (const _r of parser) records++;
-  return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+  const ms = Date.now() - started;
+  return { ms, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb(), ...timeline.finish('bare parser') };
 }
 
 /**
@@ -154,8 +165,10 @@ async function childParseCsv(key: string): Promise<Record<string, number>> {
  * as one would write it) piped into an upload to S3. Every record is written (no filter).
  */
 async function childConvertCsv(key: string): Promise<Record<string, number>> {
-  const started = Date.now();
+  const timeline = new StepTimeline();
   const s = storage();
+  timeline.instrument(s);
+  const started = Date.now();
   const stream = await s.getStream(key);
   const parser = parse({ delimiter: ';', relax_column_count: true, bom: true });
   let records = 0;
@@ -169,7 +182,8 @@ async function childConvertCsv(key: string): Promise<Record<string, number>> {
   const body = new PassThrough({ highWaterMark: MB });
   stream.pipe(parser).pipe(unwrap).pipe(stringify({ delimiter: ';', record_delimiter: 'windows' })).pipe(body);
   await s.putStream(`${DIR}/bare-out.csv`, body, { contentType: 'text/csv' });
-  return { ms: Date.now() - started, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+  const ms = Date.now() - started;
+  return { ms, records, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb(), ...timeline.finish('bare convert') };
 }
 
 async function childParseXlsx(key: string): Promise<Record<string, number>> {
@@ -215,8 +229,16 @@ function stepRun(stepId: string, s: ReturnType<typeof storage>): StepRunContext 
  * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
  */
 async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
-  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false } } : {});
-  const run = stepRun('convert', storage());
+  const timeline = new StepTimeline();
+  // The parse thread as the executor starts it by default (csv.worker.js beside the module), watched by the timeline.
+  const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', 'csv.worker.js');
+  // With BENCH_FILE_PROFILE the thread writes its own CPU profile.
+  const execArgv = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=single-parse-thread.cpuprofile`] : [];
+  const createWorker = (workerData: CsvWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv }));
+  const executor = new FileProcessingExecutor({ csvWorker: inThread ? { enabled: false } : { createWorker } });
+  const s = storage();
+  timeline.instrument(s);
+  const run = stepRun('convert', s);
   const started = Date.now();
   const out = (await executor.execute(
     validateStepConfig(executor, {
@@ -228,7 +250,8 @@ async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = 
     }),
     run,
   )) as FileReadToFileOutput;
-  return { ms: Date.now() - started, rows_read: out.rows_read, rows: out.row_count, out_bytes: out.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
+  const ms = Date.now() - started;
+  return { ms, rows_read: out.rows_read, rows: out.row_count, out_bytes: out.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb(), ...timeline.finish(inThread ? 'single pass, calling thread' : 'single pass, parse thread') };
 }
 
 async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Record<string, number>> {
@@ -262,12 +285,61 @@ async function childPipeline(format: 'csv' | 'excel', key: string): Promise<Reco
   return { ms, read_ms: readMs, write_ms: ms - readMs, read_peak_rss_mb: readPeakRss, read_heap_total_mb: readPeaks.heap_total_mb, read_external_mb: readPeaks.external_mb, rows_read: read.rows_read, rows: write.row_count, out_bytes: write.files[0]!.size, cpu_ms: cpuMs(), peak_rss_mb: peakRssMb() };
 }
 
+/** One round of the repeated runs: the bare parser and the single pass(es), one after the other. */
+interface Round {
+  round: number;
+  /** 1-minute load average before and after the round. */
+  load: number;
+  load_end: number;
+  bare: Record<string, number>;
+  single: Record<string, number>;
+  inThread?: Record<string, number>;
+  singleB?: Record<string, number>;
+}
+
+/**
+ * The rounds side by side: wall seconds, the single pass against its round's bare parser, and the
+ * same without the upload's completion (CompleteMultipartUpload: the local S3 server concatenates
+ * the parts then, while the step waits), CPU seconds and peak RSS.
+ */
+function roundsTable(name: string, rounds: Round[]): string {
+  const pct = (x: number): string => `${fmt(x * 100, 0)} %`;
+  const rows = rounds.map((r) => {
+    const cells: (string | number)[] = [
+      r.round,
+      `${fmt(r.load, 1)} → ${fmt(r.load_end, 1)}`,
+      fmt(r.bare.ms! / 1000, 1),
+      fmt(r.single.ms! / 1000, 1),
+      pct(r.bare.ms! / r.single.ms!),
+      fmt(r.single.complete_upload_ms! / 1000, 1),
+      pct(r.bare.ms! / (r.single.ms! - r.single.complete_upload_ms!)),
+      `${fmt(r.bare.cpu_ms! / 1000, 1)} / ${fmt(r.single.cpu_ms! / 1000, 1)}`,
+      `${fmt(r.single.main_thread_cpu_ms! / 1000, 1)} / ${fmt(r.single.parse_thread_cpu_ms! / 1000, 1)} / ${fmt(r.single.other_threads_cpu_ms! / 1000, 1)}`,
+      `${fmt(r.bare.s3_cpu_ms! / 1000, 1)} / ${fmt(r.single.s3_cpu_ms! / 1000, 1)}`,
+      fmt(r.single.peak_rss_mb!, 0),
+    ];
+    if (r.inThread) cells.push(fmt(r.inThread.ms! / 1000, 1), pct(r.bare.ms! / r.inThread.ms!));
+    if (r.singleB) cells.push(fmt(r.singleB.ms! / 1000, 1), pct(r.bare.ms! / r.singleB.ms!), `${fmt(r.singleB.main_thread_cpu_ms! / 1000, 1)} / ${fmt(r.singleB.parse_thread_cpu_ms! / 1000, 1)} / ${fmt(r.singleB.other_threads_cpu_ms! / 1000, 1)}`);
+    return cells;
+  });
+  const head = ['round', 'load', 'bare s', 'step s', 'step vs bare', 'upload completion s', 'vs bare without it', 'CPU s bare / step', 'step CPU s main / parse / other threads', 'S3 server CPU s bare / step', 'step peak RSS MB'];
+  if (rounds.some((r) => r.inThread)) head.push('calling thread s', 'vs bare');
+  if (rounds.some((r) => r.singleB)) head.push('B s', 'B vs bare', 'B CPU s main / parse / other');
+  const ratios = rounds.map((r) => r.bare.ms! / r.single.ms!).sort((a, b) => a - b);
+  const at70 = ratios.filter((x) => x >= 0.7).length;
+  return `${table(`${name}: ${rounds.length} rounds`, head, rows)}\nsingle pass vs bare: median ${pct(ratios[Math.floor((ratios.length - 1) / 2)]!)}, min ${pct(ratios[0]!)}, max ${pct(ratios[ratios.length - 1]!)}, ≥ 70 % in ${at70} of ${ratios.length}`;
+}
+
 function child(mode: string, ...args: string[]): Record<string, number> {
   // BENCH_FILE_PROFILE=DIR: each child writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=${mode}-${path.basename(args[args.length - 1] ?? '')}.cpuprofile`] : [];
   // BENCH_FILE_MAX_OLD_SPACE_MB: the V8 old-space cap of the step children, as WORKER_MAX_OLD_SPACE_MB sets it for the worker.
-  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode === 'single' || mode === 'single-in-thread') ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
-  const out = execFileSync(process.execPath, [...profile, ...heap, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
+  const heap = process.env.BENCH_FILE_MAX_OLD_SPACE_MB && (mode === 'pipeline' || mode.startsWith('single')) ? [`--max-old-space-size=${process.env.BENCH_FILE_MAX_OLD_SPACE_MB}`] : [];
+  // BENCH_FILE_STEP_FLAGS: more node flags for the step children (space-separated), e.g. V8's GC flags.
+  // BENCH_FILE_STEP_FLAGS_B: a second single pass in each round with these flags instead (an A/B in the same round).
+  const stepFlags = mode === 'single-b' ? process.env.BENCH_FILE_STEP_FLAGS_B : mode.startsWith('single') ? process.env.BENCH_FILE_STEP_FLAGS : undefined;
+  const flags = stepFlags ? stepFlags.split(' ').filter((f) => f !== '') : [];
+  const out = execFileSync(process.execPath, [...profile, ...heap, ...flags, __filename, mode, ...args], { env: process.env, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.toString().trim().split('\n').pop() as string) as Record<string, number>;
 }
 
@@ -279,7 +351,7 @@ async function main(): Promise<void> {
   if (mode) {
     setInterval(sampleMemory, 200).unref();
     const result =
-      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : mode === 'single-in-thread' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!, true) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
+      mode === 'parse-csv' ? await childParseCsv(args[0]!) : mode === 'convert-csv' ? await childConvertCsv(args[0]!) : mode === 'parse-xlsx' ? await childParseXlsx(args[0]!) : mode === 'single' || mode === 'single-b' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!) : mode === 'single-in-thread' ? await childSinglePass(args[0] as 'csv' | 'excel', args[1]!, true) : await childPipeline(args[0] as 'csv' | 'excel', args[1]!);
     sampleMemory();
     process.stdout.write(JSON.stringify({ ...result, ...memoryPeaks }) + '\n');
     return;
@@ -289,6 +361,7 @@ async function main(): Promise<void> {
   const xlsxMb = Number(process.env.BENCH_FILE_XLSX_MB ?? 200);
   const keep = process.env.BENCH_FILE_KEEP === '1';
   const twoStep = process.env.BENCH_FILE_TWO_STEP !== '0';
+  const repeat = Math.max(1, Number(process.env.BENCH_FILE_REPEAT ?? 1));
   const s = storage();
   await s.ensureBucket();
   const lines: string[] = [];
@@ -302,25 +375,39 @@ async function main(): Promise<void> {
   try {
     for (const [name, enabled, mb] of [['csv', sections.has('csv'), csvMb], ['xlsx', sections.has('xlsx'), xlsxMb]] as const) {
       if (!enabled) continue;
-      const key = `${DIR}/input/bench.${name}`;
+      // One input per size asked: BENCH_FILE_KEEP=1 keeps each size's input and its row count.
+      const key = `${DIR}/input/bench-${mb}mb.${name}`;
       const genStart = Date.now();
       // BENCH_FILE_KEEP=1: keep the inputs at the end, and reuse them (same size asked) on the next run.
-      const genKey = `${key}.${mb}.json`;
+      const genKey = `${key}.json`;
       const kept = keep && (await s.exists(genKey)) ? (JSON.parse((await s.get(genKey)).toString()) as { rows: number; bytes: number }) : undefined;
       const gen = kept ?? (name === 'csv' ? await generateCsv(key, mb * MB) : await generateXlsx(key, mb * MB));
       if (keep && !kept) await s.put(genKey, JSON.stringify(gen));
       print(`${name}: generated ${fmt(gen.bytes / MB, 1)} MB, ${fmt(gen.rows)} rows in ${fmt((Date.now() - genStart) / 1000, 1)} s`);
-      const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
-      print(`${name}: bare parser ${JSON.stringify(bare)}`);
-      const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
-      print(`${name}: single pass ${JSON.stringify(single)}`);
-      // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
-      const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
-      if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
+      // BENCH_FILE_REPEAT=N: N rounds of bare parser → single pass (→ calling thread), each ratio against its own
+      // round's bare parser; the table below shows the round with the median single-pass ratio.
+      const rounds: Round[] = [];
+      for (let round = 1; round <= repeat; round++) {
+        const load = os.loadavg()[0]!;
+        const bare = child(name === 'csv' ? 'parse-csv' : 'parse-xlsx', key);
+        print(`${name}: bare parser ${JSON.stringify(bare)}`);
+        const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
+        print(`${name}: single pass ${JSON.stringify(single)}`);
+        // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
+        const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
+        if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
+        const singleB = process.env.BENCH_FILE_STEP_FLAGS_B !== undefined ? child('single-b', name === 'csv' ? 'csv' : 'excel', key) : undefined;
+        if (singleB) print(`${name}: single pass with BENCH_FILE_STEP_FLAGS_B ${JSON.stringify(singleB)}`);
+        rounds.push({ round, load, load_end: os.loadavg()[0]!, bare, single, ...(inThread ? { inThread } : {}), ...(singleB ? { singleB } : {}) });
+      }
+      if (repeat > 1) print(roundsTable(name, rounds));
+      const median = [...rounds].sort((a, b) => a.bare.ms! / a.single.ms! - b.bare.ms! / b.single.ms!)[Math.floor((rounds.length - 1) / 2)]!;
+      const { bare, single, inThread } = median;
       // BENCH_FILE_TWO_STEP=0 skips the two-step job (read to NDJSON, then write): the slowest run.
       const pipe = twoStep ? child('pipeline', name === 'csv' ? 'csv' : 'excel', key) : undefined;
       if (pipe) print(`${name}: pipeline ${JSON.stringify(pipe)}`);
-      const convert = name === 'csv' ? child('convert-csv', key) : undefined;
+      // BENCH_FILE_CONVERT=0 skips the bare parse + stringify + upload.
+      const convert = name === 'csv' && process.env.BENCH_FILE_CONVERT !== '0' ? child('convert-csv', key) : undefined;
       if (convert) print(`${name}: bare parse + stringify + upload ${JSON.stringify(convert)}`);
       const sizeMb = gen.bytes / MB;
       const bareRate = sizeMb / (bare.ms! / 1000);
@@ -364,7 +451,7 @@ async function main(): Promise<void> {
           convert ? pct(convert.cpu_ms! / pipe.cpu_ms!) : '-',
         ]);
       }
-      results[name] = { generated: gen, bare, convert, single, single_in_thread: inThread, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, single_mb_s: singleRate, read_mb_s: readRate, pipeline_mb_s: pipeRate, load_end: os.loadavg() };
+      results[name] = { generated: gen, rounds, bare, convert, single, single_in_thread: inThread, pipeline: pipe, bare_mb_s: bareRate, convert_mb_s: convertRate, single_mb_s: singleRate, read_mb_s: readRate, pipeline_mb_s: pipeRate, load_end: os.loadavg() };
     }
     print(table('file_processing: input MB/s and peak RSS (each in its own process)', ['file', 'run', 'MB/s of input', 'vs bare parser', 'vs bare parse+stringify+upload', 'peak RSS MB', 'CPU s', 'bare parser CPU / its CPU', 'bare convert CPU / its CPU'], rows));
     print(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -349,6 +349,30 @@ export function parseCondition(src: string, options: ParseConditionOptions = {})
   return new Parser(tokenize(src, options), src).parse();
 }
 
+/** Calls `fn` for every path of a condition (operands, exists/len arguments), in order of appearance. */
+function eachPath(node: ConditionAst, fn: (path: PathNode) => void): void {
+  switch (node.type) {
+    case 'path':
+      fn(node);
+      return;
+    case 'call':
+      fn(node.argument);
+      return;
+    case 'not':
+      eachPath(node.operand, fn);
+      return;
+    case 'compare':
+      eachPath(node.left, fn);
+      eachPath(node.right, fn);
+      return;
+    case 'logical':
+      for (const operand of node.operands) eachPath(operand, fn);
+      return;
+    default:
+      return;
+  }
+}
+
 /**
  * Step ids read by a condition (`steps.<id>...`, incl. the `response` alias and exists/len
  * arguments), unique, in order of appearance. Given a string, parses it first (throws
@@ -357,30 +381,22 @@ export function parseCondition(src: string, options: ParseConditionOptions = {})
 export function conditionStepReferences(condition: ConditionAst | string): string[] {
   const ast = typeof condition === 'string' ? parseCondition(condition) : condition;
   const ids: string[] = [];
-  const visit = (node: ConditionAst): void => {
-    switch (node.type) {
-      case 'path': {
-        const id = stepIdOf(node.path);
-        if (id !== undefined && !ids.includes(id)) ids.push(id);
-        return;
-      }
-      case 'call':
-        visit(node.argument);
-        return;
-      case 'not':
-        visit(node.operand);
-        return;
-      case 'compare':
-        visit(node.left);
-        visit(node.right);
-        return;
-      case 'logical':
-        node.operands.forEach(visit);
-        return;
-      default:
-        return;
-    }
-  };
-  visit(ast);
+  eachPath(ast, (node) => {
+    const id = stepIdOf(node.path);
+    if (id !== undefined && !ids.includes(id)) ids.push(id);
+  });
   return ids;
+}
+
+/**
+ * Root names of the paths of a condition (`amount` of `amount > 100`, `Customer Name` of
+ * `['Customer Name'] != ''`, exists/len arguments included), unique, in order of appearance:
+ * the only keys of a row that evaluateRowCondition reads.
+ */
+export function conditionPathRoots(condition: ConditionAst): string[] {
+  const roots: string[] = [];
+  eachPath(condition, (node) => {
+    if (!roots.includes(node.path.root)) roots.push(node.path.root);
+  });
+  return roots;
 }

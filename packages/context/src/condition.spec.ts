@@ -1,6 +1,6 @@
 import { sampleContext, sampleScope } from '../test/scope.fixture';
 import { evaluateCondition, evaluateRowCondition } from './condition.evaluator';
-import { type ConditionAst, conditionStepReferences, parseCondition } from './condition.parser';
+import { type ConditionAst, conditionPathRoots, conditionStepReferences, parseCondition } from './condition.parser';
 import { ConditionError, ConditionSyntaxError } from './errors';
 
 const scope = sampleScope();
@@ -294,6 +294,21 @@ describe('evaluateRowCondition', () => {
     const err = thrown(() => evaluateRowCondition('total > 1', row)) as ConditionError;
     expect(err).toBeInstanceOf(ConditionError);
     expect(err.message).toBe('total: key "total" not found');
+  });
+});
+
+describe('conditionPathRoots', () => {
+  it('lists the root names of paths and exists/len arguments, once each, in order', () => {
+    expect(conditionPathRoots(parseCondition("amount > 100 && (exists(note) || len(['Customer Name']) > 0) && !(status == 'void') && amount.x != 1", { anyRoot: true }))).toEqual([
+      'amount',
+      'note',
+      'Customer Name',
+      'status',
+    ]);
+  });
+
+  it('is empty for a condition of literals', () => {
+    expect(conditionPathRoots(parseCondition('1 == 1', { anyRoot: true }))).toEqual([]);
   });
 });
 

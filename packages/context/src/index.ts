@@ -33,7 +33,7 @@ export {
   resolveTemplateString,
 } from './template.resolver';
 export type { TemplatePart, TemplateProblem } from './template.resolver';
-export { conditionStepReferences, parseCondition } from './condition.parser';
+export { conditionPathRoots, conditionStepReferences, parseCondition } from './condition.parser';
 export type {
   CompareOperator,
   ConditionAst,

@@ -1,4 +1,4 @@
-import { ConditionError, type ConditionAst, evaluateRowCondition, parseCondition } from '@vecron/context';
+import { ConditionError, type ConditionAst, conditionPathRoots, evaluateRowCondition, parseCondition } from '@vecron/context';
 import { UnrecoverableStepError } from '../errors';
 import type { Row } from '../rows/row-data';
 import type { FileTransformation, RenameStyle } from './file-processing.config';
@@ -83,7 +83,9 @@ export class RowTransformer {
         }
         case 'filter': {
           const ast: ConditionAst = parseCondition(t.condition, { anyRoot: true });
-          const view = [...current];
+          // Only the columns the condition reads are copied into the row it sees (it reads no other key).
+          const read = new Set(conditionPathRoots(ast));
+          const view = current.filter((c) => read.has(c.name));
           // One object reused for every row (the condition only reads it while it runs).
           const row: Row = {};
           this.ops.push((values, position) => {
