@@ -618,7 +618,7 @@ describe('file_processing: CSV parsed in a worker thread', () => {
     storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.csv') ? body : getStream(key));
     await storage.put(`${DIR}/input/endless.csv`, 'placeholder');
     // Aborted once the thread has posted rows.
-    const t = threaded((worker) => worker.on('message', (m: { type: string }) => m.type === 'batch' && controller.abort('cancelled')));
+    const t = threaded((worker) => worker.on('message', (m: { type: string; message?: { type: string } }) => m.message?.type === 'batch' && controller.abort('cancelled')));
     const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'csv', source_path: 'input/endless.csv', destination_path: 'o.csv', options: { transformations, on_error: 'skip' } }));
     expect(err).toBeInstanceOf(StepAbortedError);
     expect(t.started).toHaveLength(1);
