@@ -27,7 +27,7 @@ import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import { Worker } from 'worker_threads';
-import { FileProcessingExecutor, validateStepConfig, type CsvWorkerData, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
+import { FileProcessingExecutor, validateStepConfig, type CsvWorkerData, type XlsxWorkerData, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
 import { MinioObjectStorage } from '@vecron/storage';
 import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
 import { StepTimeline } from './file-timeline';
@@ -226,16 +226,17 @@ function stepRun(stepId: string, s: ReturnType<typeof storage>): StepRunContext 
 
 /**
  * One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON).
- * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
+ * `inThread`: the file parsed in the calling thread (`csvWorker`/`xlsxWorker` `{enabled: false}`: the CSV as before
+ * 2026-11-30 16:00, the XLSX as before 2026-11-30 21:00).
  */
 async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
   const timeline = new StepTimeline();
   // The parse thread as the executor starts it by default (csv.worker.js beside the module), watched by the timeline.
-  const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', 'csv.worker.js');
+  const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', format === 'csv' ? 'csv.worker.js' : 'xlsx.worker.js');
   // With BENCH_FILE_PROFILE the thread writes its own CPU profile.
   const execArgv = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=single-parse-thread.cpuprofile`] : [];
-  const createWorker = (workerData: CsvWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv }));
-  const executor = new FileProcessingExecutor({ csvWorker: inThread ? { enabled: false } : { createWorker } });
+  const createWorker = (workerData: CsvWorkerData | XlsxWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv }));
+  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false }, xlsxWorker: { enabled: false } } : { csvWorker: { createWorker }, xlsxWorker: { createWorker } });
   const s = storage();
   timeline.instrument(s);
   const run = stepRun('convert', s);
@@ -393,8 +394,8 @@ async function main(): Promise<void> {
         print(`${name}: bare parser ${JSON.stringify(bare)}`);
         const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
         print(`${name}: single pass ${JSON.stringify(single)}`);
-        // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
-        const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
+        // BENCH_FILE_IN_THREAD=0 skips the single pass with the file parsed in the calling thread (the step before the parse threads).
+        const inThread = process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', name === 'csv' ? 'csv' : 'excel', key) : undefined;
         if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
         const singleB = process.env.BENCH_FILE_STEP_FLAGS_B !== undefined ? child('single-b', name === 'csv' ? 'csv' : 'excel', key) : undefined;
         if (singleB) print(`${name}: single pass with BENCH_FILE_STEP_FLAGS_B ${JSON.stringify(singleB)}`);
@@ -434,7 +435,7 @@ async function main(): Promise<void> {
         ];
       };
       rows.push(singleRow(`read → transform → write (1 step, single pass, ${name} out, ${fmt(single.rows!)} rows)`, single));
-      if (inThread) rows.push(singleRow('same, CSV parsed in the calling thread (csvWorker disabled)', inThread));
+      if (inThread) rows.push(singleRow(name === 'csv' ? 'same, CSV parsed in the calling thread (csvWorker disabled)' : 'same, XLSX read in the calling thread (xlsxWorker disabled)', inThread));
       const pipeRate = pipe ? sizeMb / (pipe.ms! / 1000) : undefined;
       const readRate = pipe ? sizeMb / (pipe.read_ms! / 1000) : undefined;
       if (pipe) {
