@@ -12,6 +12,7 @@
  *      main and parse threads, CPU per thread and of the S3 server, MB down/up; file-timeline.ts)
  *      BENCH_FILE_IN_THREAD=0, BENCH_FILE_CONVERT=0 (skip those runs)
  *      BENCH_FILE_STEP_FLAGS='--flag …' (more node flags for the single-pass children)
+ *      BENCH_FILE_READER_YOUNG_MB=N (the parse thread's young generation, resourceLimits)
  *      BENCH_FILE_REPEAT=N (N rounds of bare parser → single pass, each against its own round's bare parser)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
@@ -229,13 +230,19 @@ function stepRun(stepId: string, s: ReturnType<typeof storage>): StepRunContext 
  * `inThread`: the file parsed in the calling thread (`csvWorker`/`xlsxWorker` `{enabled: false}`: the CSV as before
  * 2026-11-30 16:00, the XLSX as before 2026-11-30 21:00).
  */
+/** BENCH_FILE_READER_YOUNG_MB: the parse thread's young generation (worker `resourceLimits.maxYoungGenerationSizeMb`), for A/B runs. */
+function readerLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const mb = Number(process.env.BENCH_FILE_READER_YOUNG_MB ?? '');
+  return mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb } } : {};
+}
+
 async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
   const timeline = new StepTimeline();
   // The parse thread as the executor starts it by default (csv.worker.js beside the module), watched by the timeline.
   const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', format === 'csv' ? 'csv.worker.js' : 'xlsx.worker.js');
   // With BENCH_FILE_PROFILE the thread writes its own CPU profile.
   const execArgv = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=single-parse-thread.cpuprofile`] : [];
-  const createWorker = (workerData: CsvWorkerData | XlsxWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv }));
+  const createWorker = (workerData: CsvWorkerData | XlsxWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv, ...readerLimits() }));
   const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false }, xlsxWorker: { enabled: false } } : { csvWorker: { createWorker }, xlsxWorker: { createWorker } });
   const s = storage();
   timeline.instrument(s);
