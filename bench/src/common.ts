@@ -137,13 +137,18 @@ interface ProcStat {
 }
 
 export function readStat(pid: number): ProcStat | null {
+  const s = readStatFile(`/proc/${pid}/stat`);
+  return s ? { pid, ...s } : null;
+}
+
+/** A `/proc/…/stat` file (a process's, or a thread's under `/proc/PID/task/TID`); null when gone. */
+function readStatFile(file: string): Omit<ProcStat, 'pid'> | null {
   try {
-    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const raw = readFileSync(file, 'utf8');
     // comm may contain spaces and parentheses: split after the last ')'.
     const rest = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
     // rest[0] is field 3 (state); utime is field 14 → rest[11].
     return {
-      pid,
       ppid: Number(rest[1]),
       utime: Number(rest[11]),
       stime: Number(rest[12]),
@@ -158,12 +163,20 @@ export function readStat(pid: number): ProcStat | null {
 
 /** CPU milliseconds used by one process (own threads only). */
 export function cpuMsOf(pid: number): number {
-  const s = readStat(pid);
-  return s ? ((s.utime + s.stime) * 1000) / CLK_TCK : 0;
+  return statFileCpuMs(`/proc/${pid}/stat`) ?? 0;
 }
 
+/** CPU milliseconds (utime + stime) of a `/proc/…/stat` file: a process or one thread; undefined when gone. */
+export function statFileCpuMs(file: string): number | undefined {
+  const s = readStatFile(file);
+  return s ? ((s.utime + s.stime) * 1000) / CLK_TCK : undefined;
+}
+
+/** Where scripts/services.sh keeps its data (VECRON_DATA_DIR, as the script reads it). */
+const DATA_DIR = process.env.VECRON_DATA_DIR ?? path.join(ROOT, '.data');
+
 function pidFile(name: string): number | null {
-  const f = path.join(ROOT, '.data', 'run', `${name}.pid`);
+  const f = path.join(DATA_DIR, 'run', `${name}.pid`);
   if (!existsSync(f)) return null;
   const pid = Number(readFileSync(f, 'utf8').split('\n')[0]!.trim());
   return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`) ? pid : null;
@@ -172,7 +185,7 @@ function pidFile(name: string): number | null {
 /** PIDs of the shared local services (read from scripts/services.sh PID files; never signalled). */
 export function servicePids(): { postgres: number | null; redis: number | null; s3: number | null } {
   let postgres: number | null = null;
-  const pm = path.join(ROOT, '.data', 'postgres', 'postmaster.pid');
+  const pm = path.join(DATA_DIR, 'postgres', 'postmaster.pid');
   if (existsSync(pm)) {
     const pid = Number(readFileSync(pm, 'utf8').split('\n')[0]!.trim());
     if (existsSync(`/proc/${pid}`)) postgres = pid;

@@ -5,58 +5,33 @@
  * long the multipart upload's completion takes. The summary goes into the child's result; with
  * BENCH_FILE_TIMELINE=1 a per-second table goes to stderr too.
  */
-import { readdirSync, readFileSync } from 'fs';
-import path from 'path';
+import { readdirSync } from 'fs';
 import { performance, type EventLoopUtilization } from 'perf_hooks';
 import type { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
 import type { MinioObjectStorage } from '@vecron/storage';
-import { ROOT } from './common';
+import { servicePids, statFileCpuMs } from './common';
 
-/** Clock ticks per second of /proc's utime/stime (USER_HZ; 100 on Linux). */
-const HZ = 100;
 const MB = 1024 * 1024;
-
-/** utime + stime of a /proc stat line, ms. */
-function statCpuMs(stat: string): number {
-  // Fields after the command (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / HZ;
-}
-
-function readCpuMs(file: string): number | undefined {
-  try {
-    return statCpuMs(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU ms of this process (all threads), from the same clock as threadCpu. */
 function processCpuMs(): number {
-  return readCpuMs('/proc/self/stat') ?? 0;
+  return statFileCpuMs('/proc/self/stat') ?? 0;
 }
 
 /** CPU ms of each thread of this process, by thread id. */
 function threadCpu(): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of readdirSync('/proc/self/task')) {
-    const ms = readCpuMs(`/proc/self/task/${tid}/stat`);
+    const ms = statFileCpuMs(`/proc/self/task/${tid}/stat`);
     if (ms !== undefined) out.set(Number(tid), ms);
   }
   return out;
 }
 
-/** The pid of this worktree's S3 server (scripts/services.sh writes it), or BENCH_FILE_S3_PID. */
+/** The pid of the local S3 server (scripts/services.sh's PID file), or BENCH_FILE_S3_PID. */
 function s3Pid(): number | undefined {
-  const fromEnv = Number(process.env.BENCH_FILE_S3_PID);
-  if (fromEnv > 0) return fromEnv;
-  try {
-    const dir = process.env.VECRON_DATA_DIR ?? path.join(ROOT, '.data');
-    return Number(readFileSync(path.join(dir, 'run', 's3.pid'), 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
+  return Number(process.env.BENCH_FILE_S3_PID) || servicePids().s3 || undefined;
 }
 
 interface Sample {
@@ -104,7 +79,7 @@ export class StepTimeline {
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
-    this.s3Start = this.pid !== undefined ? readCpuMs(`/proc/${this.pid}/stat`) : undefined;
+    this.s3Start = this.pid !== undefined ? statFileCpuMs(`/proc/${this.pid}/stat`) : undefined;
     this.lastS3 = this.s3Start;
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
@@ -177,7 +152,7 @@ export class StepTimeline {
     this.lastProcessCpu = processCpu;
     this.totalMainCpu += mainCpu;
     this.totalOtherCpu += otherCpu;
-    const s3 = this.pid !== undefined ? readCpuMs(`/proc/${this.pid}/stat`) : undefined;
+    const s3 = this.pid !== undefined ? statFileCpuMs(`/proc/${this.pid}/stat`) : undefined;
     const s3Cpu = s3 !== undefined && this.lastS3 !== undefined ? s3 - this.lastS3 : 0;
     this.lastS3 = s3;
     this.samples.push({
@@ -202,7 +177,7 @@ export class StepTimeline {
     const mainCpu = this.totalMainCpu;
     const otherCpu = this.totalOtherCpu;
     const parseCpu = this.worker === undefined ? 0 : Math.max(0, this.lastProcessCpu - this.startProcessCpu - mainCpu - otherCpu);
-    const s3End = this.pid !== undefined ? readCpuMs(`/proc/${this.pid}/stat`) : undefined;
+    const s3End = this.pid !== undefined ? statFileCpuMs(`/proc/${this.pid}/stat`) : undefined;
     const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
     const summary: Record<string, number> = {
       main_thread_cpu_ms: mainCpu,

@@ -91,12 +91,6 @@ export function acquireCircuit(rec: CircuitRecord | null, now: number, s: Circui
 }
 
 /**
- * After a call. Closed: a failure is counted (failures older than the window are dropped) and the
- * threshold-th opens the breaker; a success changes nothing. Half-open: the probe's success
- * closes it, its failure opens it again, a neutral end releases the probe; results of calls let
- * through before (not the probe) are ignored. Open: nothing changes.
- */
-/**
  * Whether `recordCircuit` can change anything for this outcome: only a failure, or the end of a
  * half-open probe, does. Any other end leaves every state as it is, so it needs no read of it.
  */
@@ -104,6 +98,12 @@ export function recordChangesCircuit(outcome: CallOutcome, probe: boolean): bool
   return outcome === 'failure' || probe;
 }
 
+/**
+ * After a call. Closed: a failure is counted (failures older than the window are dropped) and the
+ * threshold-th opens the breaker; a success changes nothing. Half-open: the probe's success
+ * closes it, its failure opens it again, a neutral end releases the probe; results of calls let
+ * through before (not the probe) are ignored. Open: nothing changes.
+ */
 export function recordCircuit(
   rec: CircuitRecord | null,
   outcome: CallOutcome,
