@@ -111,7 +111,10 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
   ws.getColumn(4).numFmt = '#,##0.00';
   ws.getColumn(7).numFmt = 'yyyy-mm-dd';
   const header = ['id', 'account', 'Khách hàng', 'Số tiền', 'currency', 'status', 'value_date', 'description'];
-  for (let c = 1; c <= 12; c++) header.push(`extra_${c}`);
+  // 12 extra columns (20 in all) come to ~160 MB at Excel's row limit: a larger file needs wider rows
+  // to fit in one sheet (20 extra columns, 28 in all, reach 200 MB at ~960,000 rows).
+  const extraColumns = bytes > 160 * MB ? 20 : 12;
+  for (let c = 1; c <= extraColumns; c++) header.push(`extra_${c}`);
   ws.addRow(header).commit();
   let rows = 0;
   // Compressed size trails what was committed: stop on the counted output, below Excel's row limit.
@@ -127,7 +130,7 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
       new Date(Date.UTC(2024, 2, (rows % 28) + 1)),
       `Chuyển khoản ${CITIES[rows % CITIES.length]}; mã ${rows}`,
     ];
-    for (let c = 1; c <= 12; c++) values.push(c % 3 === 0 ? `${rows.toString(36)}-${c}-${(rows * c) % 9973}` : (rows * c * 2654435761) % 1_000_003);
+    for (let c = 1; c <= extraColumns; c++) values.push(c % 3 === 0 ? `${rows.toString(36)}-${c}-${(rows * c) % 9973}` : (rows * c * 2654435761) % 1_000_003);
     ws.addRow(values).commit();
     if (rows % 64 === 0) {
       // As the product's writer does: exceljs feeds deflate without backpressure.

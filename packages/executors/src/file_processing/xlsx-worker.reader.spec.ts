@@ -1,3 +1,4 @@
+import { existsSync } from 'fs';
 import path from 'path';
 import { PassThrough, Readable } from 'stream';
 import type { Worker } from 'worker_threads';
@@ -12,13 +13,16 @@ const ENTRY = path.join(__dirname, 'xlsx.worker.ts');
 const FILE = 'jobs/j/executions/e/t.xlsx';
 
 /** Starts the TypeScript worker entry; records every thread started and whether it exited. */
-function workers(): { create: (data: XlsxWorkerData) => Worker; started: Worker[]; exited: Promise<number>[] } {
+function workers(): { create: (data: XlsxWorkerData) => Worker; started: Worker[]; exited: Promise<number>[]; tempRoots: string[] } {
   const started: Worker[] = [];
   const exited: Promise<number>[] = [];
+  const tempRoots: string[] = [];
   return {
     started,
     exited,
+    tempRoots,
     create: (data) => {
+      tempRoots.push(data.data.tempRoot);
       const worker = startTsWorker(ENTRY, { workerData: data });
       started.push(worker);
       exited.push(new Promise((resolve) => worker.once('exit', resolve)));
@@ -154,6 +158,32 @@ describe('readXlsxSheetsInWorker', () => {
     expect((err as Error).message).toBe('aborted');
     await w.exited[0];
     expect(body.destroyed).toBe(true);
+    expect(existsSync(w.tempRoots[0]!)).toBe(false);
+  });
+
+  it('fails a file cut short inside its sheet as the calling thread does (FILE_ENDED), and removes the temp folder it gave the thread', async () => {
+    // exceljs' streaming writer puts the sheet first: the reader inflates it into a temp file.
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on('data', (c: Buffer) => parts.push(c));
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false });
+    const ws = wb.addWorksheet('Giao dịch');
+    for (let i = 1; i <= 20_000; i++) ws.addRow([i, `Nguyễn Văn Ấn ${i}`, i / 4]).commit();
+    ws.commit();
+    await wb.commit();
+    const whole = Buffer.concat(parts);
+    const cut = whole.subarray(0, Math.floor(whole.length / 2));
+    const select: XlsxSheetSelection = { all: false, index: 0 };
+    const expected = await caught(() => drain(readXlsxSheets(chunked(cut, 16_384), FILE), select));
+    const w = workers();
+    const actual = await caught(() => drain(readXlsxSheetsInWorker(chunked(cut, 16_384), FILE, select, w.create, 0), select));
+    expect(expected).toBeInstanceOf(FileFormatError);
+    expect((expected as FileFormatError).message).toBe(`${FILE}: not a readable XLSX file: the file is cut short, it ends inside its ZIP archive (FILE_ENDED)`);
+    expect(actual).toBeInstanceOf(FileFormatError);
+    expect((actual as FileFormatError).message).toBe((expected as FileFormatError).message);
+    await w.exited[0];
+    expect(w.tempRoots).toHaveLength(1);
+    expect(existsSync(w.tempRoots[0]!)).toBe(false);
   });
 
   it('xlsxWorkerFactory: disabled, a given starter, or none when the compiled entry is absent (TypeScript sources)', () => {

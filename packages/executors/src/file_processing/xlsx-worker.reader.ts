@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'fs';
+import { rm } from 'fs/promises';
+import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
@@ -21,6 +24,8 @@ export type XlsxSheetSelection = { all: true } | { all: false; name?: string; in
 export interface XlsxWorkerOptionsData {
   file: string;
   select: XlsxSheetSelection;
+  /** Folder for exceljs' temp files, made and removed by the calling side (a terminated thread removes nothing). */
+  tempRoot: string;
 }
 /** What the XLSX thread is started with (`workerData`). */
 export type XlsxWorkerData = ParseThreadData<XlsxWorkerOptionsData>;
@@ -76,7 +81,16 @@ export async function* readXlsxSheetsInWorker(
     yield* readXlsxSheets(Readable.from(head, { objectMode: false }), file);
     return;
   }
-  const thread = startParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(source, iterator, head, { data: { file, select }, signal, label: 'the XLSX reader thread' }, createWorker);
+  let tempRoot: string;
+  try {
+    // Synchronous: no await between reading the head and the thread taking the source over (an
+    // error of the download in between would have no listener).
+    tempRoot = mkdtempSync(path.join(os.tmpdir(), 'vecron-xlsx-thread-'));
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
+  const thread = startParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(source, iterator, head, { data: { file, select, tempRoot }, signal, label: 'the XLSX reader thread' }, createWorker);
   const unexpected = (message: XlsxThreadMessage | undefined): Error => new Error(`unexpected message from the XLSX reader thread: ${message?.type ?? 'done'}`);
   try {
     for (;;) {
@@ -105,5 +119,6 @@ export async function* readXlsxSheetsInWorker(
     }
   } finally {
     await thread.stop();
+    await rm(tempRoot, { recursive: true, force: true });
   }
 }

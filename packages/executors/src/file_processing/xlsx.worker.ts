@@ -8,8 +8,8 @@ import { serveParseThread } from './parse-thread.channel';
 import { XLSX_THREAD_BATCH, type XlsxThreadMessage, type XlsxWorkerOptionsData } from './xlsx-worker.reader';
 import { readXlsxSheets, type SheetRow } from './xlsx.reader';
 
-serveParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(async (input, { file, select }, post) => {
-  for await (const sheet of readXlsxSheets(input, file)) {
+serveParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(async (input, { file, select, tempRoot }, post) => {
+  for await (const sheet of readXlsxSheets(input, file, { tempRoot })) {
     const selected = select.all || (select.name !== undefined ? sheet.name === select.name : sheet.index === select.index);
     await post({ type: 'sheet', name: sheet.name, index: sheet.index, selected });
     if (!selected) continue;
