@@ -12,6 +12,7 @@
  *      main and parse threads, CPU per thread and of the S3 server, MB down/up; file-timeline.ts)
  *      BENCH_FILE_IN_THREAD=0, BENCH_FILE_CONVERT=0 (skip those runs)
  *      BENCH_FILE_STEP_FLAGS='--flag …' (more node flags for the single-pass children)
+ *      BENCH_FILE_READER_YOUNG_MB=N (the parse thread's young generation, resourceLimits)
  *      BENCH_FILE_REPEAT=N (N rounds of bare parser → single pass, each against its own round's bare parser)
  *
  * Each measurement runs in its own child process (this file with a mode argument), so that its
@@ -27,7 +28,7 @@ import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import { Worker } from 'worker_threads';
-import { FileProcessingExecutor, validateStepConfig, type CsvWorkerData, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
+import { FileProcessingExecutor, validateStepConfig, type CsvWorkerData, type XlsxWorkerData, type FileReadOutput, type FileReadToFileOutput, type FileWriteOutput, type StepRunContext } from '@vecron/executors';
 import { MinioObjectStorage } from '@vecron/storage';
 import { BENCH_DIR, fmt, S3_BUCKET, S3_HOST, S3_KEY, S3_PORT, table } from './common';
 import { StepTimeline } from './file-timeline';
@@ -110,7 +111,10 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
   ws.getColumn(4).numFmt = '#,##0.00';
   ws.getColumn(7).numFmt = 'yyyy-mm-dd';
   const header = ['id', 'account', 'Khách hàng', 'Số tiền', 'currency', 'status', 'value_date', 'description'];
-  for (let c = 1; c <= 12; c++) header.push(`extra_${c}`);
+  // 12 extra columns (20 in all) come to ~160 MB at Excel's row limit: a larger file needs wider rows
+  // to fit in one sheet (20 extra columns, 28 in all, reach 200 MB at ~960,000 rows).
+  const extraColumns = bytes > 160 * MB ? 20 : 12;
+  for (let c = 1; c <= extraColumns; c++) header.push(`extra_${c}`);
   ws.addRow(header).commit();
   let rows = 0;
   // Compressed size trails what was committed: stop on the counted output, below Excel's row limit.
@@ -126,7 +130,7 @@ async function generateXlsx(key: string, bytes: number): Promise<{ rows: number;
       new Date(Date.UTC(2024, 2, (rows % 28) + 1)),
       `Chuyển khoản ${CITIES[rows % CITIES.length]}; mã ${rows}`,
     ];
-    for (let c = 1; c <= 12; c++) values.push(c % 3 === 0 ? `${rows.toString(36)}-${c}-${(rows * c) % 9973}` : (rows * c * 2654435761) % 1_000_003);
+    for (let c = 1; c <= extraColumns; c++) values.push(c % 3 === 0 ? `${rows.toString(36)}-${c}-${(rows * c) % 9973}` : (rows * c * 2654435761) % 1_000_003);
     ws.addRow(values).commit();
     if (rows % 64 === 0) {
       // As the product's writer does: exceljs feeds deflate without backpressure.
@@ -226,16 +230,23 @@ function stepRun(stepId: string, s: ReturnType<typeof storage>): StepRunContext 
 
 /**
  * One step, single pass: `read` with `destination_path` (parse → transform → stringify → upload, no NDJSON).
- * `inThread`: the CSV parsed in the calling thread (`csvWorker: {enabled: false}`, as before 2026-11-30 16:00).
+ * `inThread`: the file parsed in the calling thread (`csvWorker`/`xlsxWorker` `{enabled: false}`: the CSV as before
+ * 2026-11-30 16:00, the XLSX as before 2026-11-30 21:00).
  */
+/** BENCH_FILE_READER_YOUNG_MB: the parse thread's young generation (worker `resourceLimits.maxYoungGenerationSizeMb`), for A/B runs. */
+function readerLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const mb = Number(process.env.BENCH_FILE_READER_YOUNG_MB ?? '');
+  return mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb } } : {};
+}
+
 async function childSinglePass(format: 'csv' | 'excel', key: string, inThread = false): Promise<Record<string, number>> {
   const timeline = new StepTimeline();
   // The parse thread as the executor starts it by default (csv.worker.js beside the module), watched by the timeline.
-  const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', 'csv.worker.js');
+  const script = path.join(path.dirname(require.resolve('@vecron/executors')), 'file_processing', format === 'csv' ? 'csv.worker.js' : 'xlsx.worker.js');
   // With BENCH_FILE_PROFILE the thread writes its own CPU profile.
   const execArgv = process.env.BENCH_FILE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FILE_PROFILE}`, `--cpu-prof-name=single-parse-thread.cpuprofile`] : [];
-  const createWorker = (workerData: CsvWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv }));
-  const executor = new FileProcessingExecutor({ csvWorker: inThread ? { enabled: false } : { createWorker } });
+  const createWorker = (workerData: CsvWorkerData | XlsxWorkerData): Worker => timeline.startWorker(() => new Worker(script, { workerData, execArgv, ...readerLimits() }));
+  const executor = new FileProcessingExecutor(inThread ? { csvWorker: { enabled: false }, xlsxWorker: { enabled: false } } : { csvWorker: { createWorker }, xlsxWorker: { createWorker } });
   const s = storage();
   timeline.instrument(s);
   const run = stepRun('convert', s);
@@ -393,8 +404,8 @@ async function main(): Promise<void> {
         print(`${name}: bare parser ${JSON.stringify(bare)}`);
         const single = child('single', name === 'csv' ? 'csv' : 'excel', key);
         print(`${name}: single pass ${JSON.stringify(single)}`);
-        // BENCH_FILE_IN_THREAD=0 skips the single pass with the CSV parsed in the calling thread (the step before the parse thread).
-        const inThread = name === 'csv' && process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', 'csv', key) : undefined;
+        // BENCH_FILE_IN_THREAD=0 skips the single pass with the file parsed in the calling thread (the step before the parse threads).
+        const inThread = process.env.BENCH_FILE_IN_THREAD !== '0' ? child('single-in-thread', name === 'csv' ? 'csv' : 'excel', key) : undefined;
         if (inThread) print(`${name}: single pass, parsed in the calling thread ${JSON.stringify(inThread)}`);
         const singleB = process.env.BENCH_FILE_STEP_FLAGS_B !== undefined ? child('single-b', name === 'csv' ? 'csv' : 'excel', key) : undefined;
         if (singleB) print(`${name}: single pass with BENCH_FILE_STEP_FLAGS_B ${JSON.stringify(singleB)}`);
@@ -434,7 +445,7 @@ async function main(): Promise<void> {
         ];
       };
       rows.push(singleRow(`read → transform → write (1 step, single pass, ${name} out, ${fmt(single.rows!)} rows)`, single));
-      if (inThread) rows.push(singleRow('same, CSV parsed in the calling thread (csvWorker disabled)', inThread));
+      if (inThread) rows.push(singleRow(name === 'csv' ? 'same, CSV parsed in the calling thread (csvWorker disabled)' : 'same, XLSX read in the calling thread (xlsxWorker disabled)', inThread));
       const pipeRate = pipe ? sizeMb / (pipe.ms! / 1000) : undefined;
       const readRate = pipe ? sizeMb / (pipe.read_ms! / 1000) : undefined;
       if (pipe) {

@@ -68,7 +68,7 @@ export class WorkerModule {
             http: { idempotencyKey: config.HTTP_STEP_IDEMPOTENCY_KEY, idempotencyKeyHeader: config.HTTP_STEP_IDEMPOTENCY_HEADER },
             database: { maxPools: config.DATABASE_STEP_MAX_POOLS, maxConnectionsPerPool: config.DATABASE_STEP_POOL_SIZE, poolIdleMs: config.DATABASE_STEP_POOL_IDLE_MS },
             sftp: { knownHostsPath: config.SFTP_KNOWN_HOSTS },
-            file_processing: { csvWorker: { enabled: config.FILE_STEP_CSV_THREAD, minBytes: config.FILE_STEP_CSV_THREAD_MIN_BYTES } },
+            file_processing: { csvWorker: { enabled: config.FILE_STEP_CSV_THREAD, minBytes: config.FILE_STEP_CSV_THREAD_MIN_BYTES }, xlsxWorker: { enabled: config.FILE_STEP_XLSX_THREAD } },
           })),
         }),
       ],

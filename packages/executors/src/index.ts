@@ -93,6 +93,7 @@ export type {
 export { FileProcessingExecutor, CSV_MIME_TYPE, XLSX_MIME_TYPE, MAX_LISTED_REJECTS } from './file_processing/file-processing.executor';
 export type { FileProcessingExecutorOptions } from './file_processing/file-processing.executor';
 export type { CsvWorkerOptions, CsvWorkerData } from './file_processing/csv-worker.reader';
+export type { XlsxWorkerOptions, XlsxWorkerData } from './file_processing/xlsx-worker.reader';
 export type {
   FileProcessingOutput,
   FileReadOutput,

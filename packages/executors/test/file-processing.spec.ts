@@ -13,6 +13,7 @@ import { readRows, type Row } from '../src/rows/row-data';
 import type { StepRunContext } from '../src/step-executor';
 import { validateStepConfig } from '../src/validate-step-config';
 import { caught, runContext } from './support';
+import { startTsWorker } from './worker-support';
 
 /**
  * The file_processing step against the local S3 endpoint (scripts/services.sh up), on files
@@ -74,6 +75,35 @@ describe('file_processing on a LibreOffice XLSX in S3', () => {
       { Mã: 1, 'Khách hàng': 'Nguyễn Văn Ấn', 'Số tiền': 1234.5, Ngày: '2024-01-31', 'Gấp đôi': 2469, 'Ghi chú': 'đã thanh toán' },
       { Mã: 2, 'Khách hàng': 'Trần Thị Bích', 'Số tiền': 0.1, Ngày: '2024-02-29', 'Gấp đôi': 0.2, 'Ghi chú': null },
       // B4:C4 merged: the value is in B4, C4 is empty; D4 empty; E4 a string formula.
+      { Mã: 3, 'Khách hàng': 'ô gộp', 'Số tiền': null, Ngày: null, 'Gấp đôi': '3-x', 'Ghi chú': 'cuối' },
+    ]);
+  });
+
+  it('reads the same rows when exceljs runs in a worker thread (every sheet, and a single pass to XLSX)', async () => {
+    const started: number[] = [];
+    const threaded = new FileProcessingExecutor({
+      xlsxWorker: {
+        minBytes: 0,
+        createWorker: (workerData) => {
+          started.push(1);
+          return startTsWorker(path.join(__dirname, '../src/file_processing/xlsx.worker.ts'), { workerData });
+        },
+      },
+    });
+    const viaThread = async <T>(raw: Record<string, unknown>, stepId?: string): Promise<T> => (await threaded.execute(validateStepConfig(threaded, raw), ctx(stepId))) as T;
+    const all = { operation: 'read', format: 'excel', source_path: 'input/giao-dich.xlsx', options: { all_sheets: true } };
+    expect(await viaThread<FileReadAllSheetsOutput>(all)).toEqual(await exec<FileReadAllSheetsOutput>(all));
+    const pass = (to: string): Record<string, unknown> => ({ operation: 'read', format: 'excel', source_path: 'input/giao-dich.xlsx', destination_path: to, options: { sheet_name: 'Giao dịch' } });
+    const a = await exec<FileReadToFileOutput>(pass('lo-a.xlsx'), 'pass-a');
+    const b = await viaThread<FileReadToFileOutput>(pass('lo-b.xlsx'), 'pass-b');
+    expect(started).toHaveLength(2);
+    expect(b.row_count).toBe(3);
+    expect({ ...b, files: [] }).toEqual({ ...a, files: [] });
+    const back = await exec<FileReadOutput>({ operation: 'read', format: 'excel', source_path: 'output/lo-b.xlsx' }, 'back');
+    expect(back.data).toEqual((await exec<FileReadOutput>({ operation: 'read', format: 'excel', source_path: 'output/lo-a.xlsx' }, 'back-a')).data);
+    expect(back.data).toEqual([
+      { Mã: 1, 'Khách hàng': 'Nguyễn Văn Ấn', 'Số tiền': 1234.5, Ngày: '2024-01-31', 'Gấp đôi': 2469, 'Ghi chú': 'đã thanh toán' },
+      { Mã: 2, 'Khách hàng': 'Trần Thị Bích', 'Số tiền': 0.1, Ngày: '2024-02-29', 'Gấp đôi': 0.2, 'Ghi chú': null },
       { Mã: 3, 'Khách hàng': 'ô gộp', 'Số tiền': null, Ngày: null, 'Gấp đôi': '3-x', 'Ghi chú': 'cuối' },
     ]);
   });

@@ -6,12 +6,14 @@ describe('WorkerEnv: the file step CSV parse thread settings', () => {
     const env = loadConfig(WorkerEnv, {});
     expect(env.FILE_STEP_CSV_THREAD).toBe(true);
     expect(env.FILE_STEP_CSV_THREAD_MIN_BYTES).toBe(1_048_576);
+    expect(env.FILE_STEP_XLSX_THREAD).toBe(true);
   });
 
   it('turns the thread off and sets the threshold from the environment', () => {
-    const env = loadConfig(WorkerEnv, { FILE_STEP_CSV_THREAD: 'false', FILE_STEP_CSV_THREAD_MIN_BYTES: '65536' });
+    const env = loadConfig(WorkerEnv, { FILE_STEP_CSV_THREAD: 'false', FILE_STEP_CSV_THREAD_MIN_BYTES: '65536', FILE_STEP_XLSX_THREAD: 'false' });
     expect(env.FILE_STEP_CSV_THREAD).toBe(false);
     expect(env.FILE_STEP_CSV_THREAD_MIN_BYTES).toBe(65_536);
+    expect(env.FILE_STEP_XLSX_THREAD).toBe(false);
   });
 
   it('refuses a value that is not a boolean or a byte count, naming the variable', () => {

@@ -55,6 +55,10 @@ export class WorkerEnv extends WorkerObservabilityEnv {
   @IsInt() @Min(0) @Max(1_073_741_824)
   FILE_STEP_CSV_THREAD_MIN_BYTES: number = 1_048_576;
 
+  /** File step: read XLSX files (exceljs: inflate, XML parse) in a worker thread for files over 1 MiB; false: in the step's thread. */
+  @Transform(toBool) @IsBoolean()
+  FILE_STEP_XLSX_THREAD: boolean = true;
+
   /** OpenSSH known_hosts file the sftp step checks host keys against; default ~/.ssh/known_hosts. */
   @IsOptional() @IsString()
   SFTP_KNOWN_HOSTS?: string;

@@ -1,5 +1,5 @@
 import path from 'path';
-import { PassThrough, type Readable } from 'stream';
+import { PassThrough, Readable } from 'stream';
 import type { Worker } from 'worker_threads';
 import ExcelJS from 'exceljs';
 import type { FileEntry } from '@vecron/context';
@@ -13,6 +13,8 @@ import { validateStepConfig } from '../validate-step-config';
 import type { CsvWorkerData } from './csv-worker.reader';
 import { FileProcessingExecutor } from './file-processing.executor';
 import type { FileReadAllSheetsOutput, FileReadOutput, FileReadToFileOutput, FileWriteOutput } from './file-processing.output';
+import type { XlsxWorkerData } from './xlsx-worker.reader';
+import { readXlsxSheets } from './xlsx.reader';
 
 const JOB = 'job-1';
 const EXEC = 'exec-1';
@@ -618,12 +620,138 @@ describe('file_processing: CSV parsed in a worker thread', () => {
     storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.csv') ? body : getStream(key));
     await storage.put(`${DIR}/input/endless.csv`, 'placeholder');
     // Aborted once the thread has posted rows.
-    const t = threaded((worker) => worker.on('message', (m: { type: string }) => m.type === 'batch' && controller.abort('cancelled')));
+    const t = threaded((worker) => worker.on('message', (m: { type: string; message?: { type: string } }) => m.message?.type === 'batch' && controller.abort('cancelled')));
     const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'csv', source_path: 'input/endless.csv', destination_path: 'o.csv', options: { transformations, on_error: 'skip' } }));
     expect(err).toBeInstanceOf(StepAbortedError);
     expect(t.started).toHaveLength(1);
     await t.exited[0];
     expect(body.destroyed).toBe(true);
     expect(await h.storage.exists(`${DIR}/output/o.csv`)).toBe(false);
+  });
+});
+
+describe('file_processing: XLSX read in a worker thread', () => {
+  jest.setTimeout(15_000);
+  const transformations = [
+    { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
+    { type: 'type_conversion', column: 'id', target_type: 'integer' },
+    { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
+    { type: 'filter', condition: "st == 'ok'" },
+    { type: 'select', columns: ['id', 'amount', 'day', 'note'] },
+  ];
+  const inThread = new FileProcessingExecutor({ xlsxWorker: { enabled: false } });
+  /** An executor that reads every XLSX (minBytes 0) in a thread started from the TypeScript entry. */
+  function threaded(onStart?: (worker: Worker) => void): { executor: FileProcessingExecutor; started: Worker[]; exited: Promise<number>[] } {
+    const started: Worker[] = [];
+    const exited: Promise<number>[] = [];
+    const createWorker = (workerData: XlsxWorkerData): Worker => {
+      const worker = startTsWorker(path.join(__dirname, 'xlsx.worker.ts'), { workerData });
+      started.push(worker);
+      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
+      onStart?.(worker);
+      return worker;
+    };
+    return { executor: new FileProcessingExecutor({ xlsxWorker: { createWorker, minBytes: 0 }, inlineLimits: { maxRows: 500 } }), started, exited };
+  }
+  async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string, unknown>): Promise<T> {
+    return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
+  }
+  /** Two sheets; the second has ~3,000 rows: dates, a formula, empty cells, rows the filter drops, one bad id. */
+  let workbook: Buffer;
+  beforeAll(async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Trước').addRow(['a']);
+    const ws = wb.addWorksheet('Giao dịch');
+    ws.addRow(['id', 'Số tiền', 'st', 'day', 'note']);
+    for (let i = 0; i < 3000; i++) {
+      const row = ws.addRow([i === 2222 ? 'x' : i, { formula: `${i}/10`, result: i / 10 + 0.005 }, i % 5 === 0 ? 'no' : 'ok', new Date(Date.UTC(2024, 1, 1 + (i % 60))), i % 3 === 0 ? null : `Chuyển khoản ${i}`]);
+      row.getCell(4).numFmt = 'yyyy-mm-dd';
+    }
+    workbook = Buffer.from(await wb.xlsx.writeBuffer());
+  });
+  async function sheetRows(bytes: Buffer): Promise<unknown[][]> {
+    const out: unknown[][] = [];
+    for await (const sheet of readXlsxSheets(Readable.from([bytes]), 'out.xlsx')) for await (const row of sheet.rows()) out.push(row.values);
+    return out;
+  }
+
+  it('single pass xlsx → xlsx: the same rows, counts and rejects as in the calling thread (on_error skip)', async () => {
+    const a = harness();
+    const b = harness();
+    await a.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    await b.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    const config = { operation: 'read', format: 'excel', source_path: 'input/t.xlsx', destination_path: 'o.xlsx', options: { sheet_name: 'Giao dịch', transformations, on_error: 'skip' } };
+    const expected = await run<FileReadToFileOutput>(inThread, a, config);
+    const t = threaded();
+    const actual = await run<FileReadToFileOutput>(t.executor, b, config);
+    expect(t.started).toHaveLength(1);
+    expect(actual.row_count).toBe(expected.row_count);
+    expect(actual.rows_read).toBe(3000);
+    expect(actual.sheet).toBe('Giao dịch');
+    expect(actual.rejected).toEqual(expected.rejected);
+    expect(actual.rejected.first).toEqual([expect.objectContaining({ row: 2223, line: 2224, sheet: 'Giao dịch', column: 'id', value: '"x"' })]);
+    const rows = await sheetRows(await b.storage.get(`${DIR}/output/o.xlsx`));
+    expect(rows).toEqual(await sheetRows(await a.storage.get(`${DIR}/output/o.xlsx`)));
+    expect(rows[1]).toEqual([1, '0.11', '2024-02-02', 'Chuyển khoản 1']);
+    await t.exited[0];
+  });
+
+  it('rows out, every sheet (NDJSON beyond the inline limit): the same rows as in the calling thread', async () => {
+    const a = harness();
+    const b = harness();
+    await a.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    await b.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    const config = { operation: 'read', format: 'excel', source_path: 'input/t.xlsx', options: { all_sheets: true } };
+    const expected = await run<FileReadAllSheetsOutput>(new FileProcessingExecutor({ xlsxWorker: { enabled: false }, inlineLimits: { maxRows: 500 } }), a, config);
+    const t = threaded();
+    const actual = await run<FileReadAllSheetsOutput>(t.executor, b, config);
+    expect(t.started).toHaveLength(1);
+    expect(Object.keys(actual.sheets)).toEqual(['Trước', 'Giao dịch']);
+    expect(actual.row_count).toBe(3000);
+    expect(actual.sheets['Giao dịch']!.data_ref).toBeDefined();
+    expect(await allRows(b, actual.sheets['Giao dịch'])).toEqual(await allRows(a, expected.sheets['Giao dịch']));
+  });
+
+  it('a bad row fails with the same error (file, sheet, row, column, value) and leaves no file; a missing sheet names the sheets seen', async () => {
+    const a = harness();
+    const b = harness();
+    await a.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    await b.storage.put(`${DIR}/input/t.xlsx`, workbook);
+    const config = { operation: 'read', format: 'excel', source_path: 'input/t.xlsx', destination_path: 'o.xlsx', options: { sheet_index: 1, transformations } };
+    const expected = (await caught(() => run(inThread, a, config))) as StepError;
+    const t = threaded();
+    const actual = (await caught(() => run(t.executor, b, config))) as StepError;
+    expect(actual.code).toBe('FILE_ROW_INVALID');
+    expect(actual.message).toBe(expected.message);
+    expect(actual.message).toContain(`${DIR}/input/t.xlsx sheet "Giao dịch" row 2223 (sheet row 2224) column "id" value "x"`);
+    expect(await b.storage.exists(`${DIR}/output/o.xlsx`)).toBe(false);
+    expect(b.files).toEqual([]);
+    await t.exited[0];
+    const missing = { operation: 'read', format: 'excel', source_path: 'input/t.xlsx', options: { sheet_name: 'Không có' } };
+    const expectedMissing = (await caught(() => run(inThread, a, missing))) as StepError;
+    const actualMissing = (await caught(() => run(threaded().executor, b, missing))) as StepError;
+    expect(actualMissing.code).toBe(expectedMissing.code);
+    expect(actualMissing.message).toBe(expectedMissing.message);
+    expect(actualMissing.message).toContain('Trước');
+  });
+
+  it('the job signal aborting mid-file rejects with StepAbortedError, stops the thread and leaves no file', async () => {
+    const controller = new AbortController();
+    const h = harness({ signal: controller.signal });
+    // The workbook without its end: only the abort stops the read.
+    const body = new PassThrough();
+    body.write(workbook);
+    const storage = h.storage;
+    const getStream = storage.getStream.bind(storage);
+    storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.xlsx') ? body : getStream(key));
+    await storage.put(`${DIR}/input/endless.xlsx`, 'placeholder');
+    // Aborted once the thread has posted rows.
+    const t = threaded((worker) => worker.on('message', (m: { type: string; message?: { type: string } }) => m.message?.type === 'rows' && controller.abort('cancelled')));
+    const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'excel', source_path: 'input/endless.xlsx', destination_path: 'o.xlsx', options: { sheet_index: 1, transformations, on_error: 'skip' } }));
+    expect(err).toBeInstanceOf(StepAbortedError);
+    expect(t.started).toHaveLength(1);
+    await t.exited[0];
+    expect(body.destroyed).toBe(true);
+    expect(await h.storage.exists(`${DIR}/output/o.xlsx`)).toBe(false);
   });
 });

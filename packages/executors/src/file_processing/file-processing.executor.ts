@@ -22,7 +22,8 @@ import type {
 } from './file-processing.output';
 import { openOutputFile, type OutputFile, type OutputFileOptions } from './output-file.writer';
 import { RowTransformer } from './row-transformer';
-import { readXlsxSheets, type SheetRow } from './xlsx.reader';
+import { readXlsxSheetsInWorker, xlsxWorkerFactory, type XlsxWorkerData, type XlsxWorkerOptions } from './xlsx-worker.reader';
+import { readXlsxSheets, type SheetHandle, type SheetRow } from './xlsx.reader';
 
 export { CSV_MIME_TYPE, XLSX_MIME_TYPE } from './output-file.writer';
 /** Rejected rows listed in the output (all are counted). */
@@ -35,6 +36,8 @@ export interface FileProcessingExecutorOptions {
   inlineLimits?: Partial<RowLimits>;
   /** Where CSV files are parsed: in a worker thread (default, files over 1 MiB) or in the calling thread. */
   csvWorker?: CsvWorkerOptions;
+  /** Reading XLSX files in a worker thread (default: on for files over 1 MiB). */
+  xlsxWorker?: XlsxWorkerOptions;
 }
 
 /** A source of rows: the values of each record in order, with the position they come from. */
@@ -58,11 +61,22 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   private readonly inlineLimits: RowLimits;
   private readonly createCsvWorker: ((workerData: CsvWorkerData) => Worker) | undefined;
   private readonly csvWorkerMinBytes: number;
+  private readonly createXlsxWorker: ((workerData: XlsxWorkerData) => Worker) | undefined;
+  private readonly xlsxWorkerMinBytes: number;
 
   constructor(options: FileProcessingExecutorOptions = {}) {
     this.inlineLimits = { ...DEFAULT_ROW_LIMITS, ...options.inlineLimits };
     this.createCsvWorker = csvWorkerFactory(options.csvWorker);
     this.csvWorkerMinBytes = options.csvWorker?.minBytes ?? CSV_WORKER_MIN_BYTES;
+    this.createXlsxWorker = xlsxWorkerFactory(options.xlsxWorker);
+    this.xlsxWorkerMinBytes = options.xlsxWorker?.minBytes ?? CSV_WORKER_MIN_BYTES;
+  }
+
+  /** The sheets of an XLSX: read in a worker thread when enabled and the file is big enough, else here. Only the selected sheets' rows are read. */
+  private readXlsx(source: Readable, key: string, options: FileProcessingOptions, signal: AbortSignal): AsyncGenerator<SheetHandle> {
+    if (this.createXlsxWorker === undefined) return readXlsxSheets(source, key);
+    const select = options.all_sheets ? ({ all: true } as const) : { all: false as const, name: options.sheet_name, index: options.sheet_index ?? 0 };
+    return readXlsxSheetsInWorker(source, key, select, this.createXlsxWorker, this.xlsxWorkerMinBytes, signal);
   }
 
   /** The records of a CSV: parsed in a worker thread when enabled and the file is big enough, else here. */
@@ -110,7 +124,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
     const seen: string[] = [];
     const wanted = options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`;
     const all: FileReadAllSheetsOutput = { sheets: {}, row_count: 0 };
-    for await (const sheet of readXlsxSheets(source, key)) {
+    for await (const sheet of this.readXlsx(source, key, options, signal)) {
       seen.push(sheet.name);
       if (options.all_sheets) {
         // all_sheets cannot be combined with destination_path (refused by the config): rows out.
@@ -274,7 +288,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
         } else {
           const seen: string[] = [];
           let found = false;
-          for await (const sheet of readXlsxSheets(source, key)) {
+          for await (const sheet of this.readXlsx(source, key, options, signal)) {
             seen.push(sheet.name);
             const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
             if (!match) continue;

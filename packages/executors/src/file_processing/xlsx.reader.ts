@@ -1,4 +1,10 @@
-import { Readable } from 'stream';
+import { AsyncLocalStorage } from 'async_hooks';
+import type { EventEmitter } from 'events';
+import { mkdtemp, rm } from 'fs/promises';
+import { createRequire } from 'module';
+import os from 'os';
+import path from 'path';
+import { Readable, type Writable } from 'stream';
 import { StringDecoder } from 'string_decoder';
 import type * as ExcelJS from 'exceljs';
 import { loadExcelJs } from './exceljs.loader';
@@ -32,17 +38,27 @@ const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /**
  * Streams an XLSX: yields each worksheet as exceljs' WorkbookReader reaches it (rows are parsed only
- * when iterated; a sheet not iterated is skipped). Shared strings are cached (they precede the
- * sheets in the files Excel and LibreOffice write); styles are read so that date cells are dates.
+ * when iterated; a sheet not iterated is skipped). Shared strings are cached; styles are read so
+ * that date cells are dates. A sheet that comes before the shared strings or the workbook's parts
+ * in the ZIP (as exceljs and Excel write them) is first inflated by exceljs into a temp file, made
+ * in a folder of this read's own (under `options.tempRoot`, default the OS temp folder) that is
+ * removed when the read ends, however it ends. A file cut short fails with FILE_ENDED.
  *
  * Cell values: numbers, strings and booleans as they are; dates as ISO strings (`YYYY-MM-DD` at
  * midnight, else `YYYY-MM-DDTHH:mm:ss`); formulas as their cached result; rich text as its plain
  * text; hyperlinks as their text; errors (`#N/A`) as their text; empty cells null. A merged
  * range's value is in its top-left cell, the other cells of the range are empty.
  */
-export async function* readXlsxSheets(source: Readable, file: string): AsyncGenerator<SheetHandle> {
+export async function* readXlsxSheets(source: Readable, file: string, options: XlsxReadOptions = {}): AsyncGenerator<SheetHandle> {
   const checked = await checkZipSignature(source, file);
   const excel = await loadExcelJs();
+  routeExcelJsTempFiles();
+  const dir = await mkdtemp(path.join(options.tempRoot ?? os.tmpdir(), 'vecron-xlsx-')).catch((err: unknown) => {
+    checked.destroy();
+    throw err;
+  });
+  const temp: ReadTempFiles = { dir, cleanups: [] };
+  const unzip = watchUnzip(checked);
   const reader = new excel.stream.xlsx.WorkbookReader(checked, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -51,30 +67,121 @@ export async function* readXlsxSheets(source: Readable, file: string): AsyncGene
     entries: 'ignore',
   });
   decodeUtf8AcrossChunks(reader);
+  const cutShort = (): FileFormatError | undefined => (unzip.failed === undefined ? undefined : unreadable(file, unzip.failed));
+  // exceljs' temp files (a sheet that comes before the shared strings in the ZIP) are made while
+  // the workbook iterator runs: each step of it runs with this read's temp folder.
+  const sheets = (reader as unknown as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   let position = 0;
   try {
-    for await (const sheet of reader as AsyncIterable<unknown>) {
-      const ws = sheet as WorksheetReaderInternals;
-      const sheets = (reader as unknown as WorkbookReaderInternals).model?.sheets ?? [];
-      const index = ws.name !== undefined ? sheets.findIndex((s) => s.name === ws.name) : -1;
+    for (;;) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await readTempFiles.run(temp, () => sheets.next());
+      } catch (err) {
+        if (err instanceof FileFormatError) throw err;
+        throw unreadable(file, unzip.failed ?? (err as Error), err);
+      }
+      const failed = cutShort();
+      if (failed !== undefined) throw failed;
+      if (next.done === true) return;
+      const ws = next.value as WorksheetReaderInternals;
+      const model = (reader as unknown as WorkbookReaderInternals).model?.sheets ?? [];
+      const index = ws.name !== undefined ? model.findIndex((m) => m.name === ws.name) : -1;
       const name = ws.name ?? `Sheet${ws.id ?? position + 1}`;
       const handle: SheetHandle = {
         name,
         index: index >= 0 ? index : position,
-        rows: () => sheetRows(ws),
+        rows: () => sheetRows(ws, cutShort),
       };
       position++;
       yield handle;
     }
-  } catch (err) {
-    if (err instanceof FileFormatError) throw err;
-    throw new FileFormatError({ file }, `not a readable XLSX file (${(err as Error).message})`, { cause: err });
   } finally {
     checked.destroy();
+    // exceljs removes a temp file only once its sheet is read to the end, and never when the read
+    // stops early (one sheet of several, an error, an abort): all of this read's go here.
+    for (const cleanup of temp.cleanups) cleanup();
+    await rm(temp.dir, { recursive: true, force: true });
   }
 }
 
-async function* sheetRows(ws: WorksheetReaderInternals): AsyncGenerator<SheetRow> {
+/** Options of `readXlsxSheets`. */
+export interface XlsxReadOptions {
+  /** Folder in which the read's temp folder is made (default: the OS temp folder). */
+  tempRoot?: string;
+}
+
+function unreadable(file: string, err: Error, cause: unknown = err): FileFormatError {
+  const reason = err.message === 'FILE_ENDED' ? ': the file is cut short, it ends inside its ZIP archive (FILE_ENDED)' : ` (${err.message})`;
+  return new FileFormatError({ file }, `not a readable XLSX file${reason}`, { cause });
+}
+
+/** The temp files exceljs made during one read, and the folder they are in. */
+interface ReadTempFiles {
+  dir: string;
+  cleanups: (() => void)[];
+}
+const readTempFiles = new AsyncLocalStorage<ReadTempFiles>();
+type TmpFileCallback = (err: Error | null, name: string, fd: number, cleanup: () => void) => void;
+interface TmpModule {
+  file(...args: unknown[]): unknown;
+}
+let tempFilesRouted = false;
+
+/**
+ * exceljs' WorkbookReader copies a sheet that comes before the shared strings in the ZIP (exceljs
+ * writes files that way, so does Excel) into a temp file made by the `tmp` package, and removes it
+ * only when that sheet has been read to its end: a read that stops early left the inflated sheet
+ * in the OS temp folder until the process exits (hundreds of MB for a large XLSX; a killed or
+ * terminated process never removed them). Its `tmp.file` now makes them in the temp folder of the
+ * read that runs (AsyncLocalStorage) and tells that read how to remove them.
+ */
+function routeExcelJsTempFiles(): void {
+  if (tempFilesRouted) return;
+  tempFilesRouted = true;
+  const tmp = createRequire(require.resolve('exceljs'))('tmp') as TmpModule;
+  const original = tmp.file.bind(tmp);
+  tmp.file = (...args: unknown[]): unknown => {
+    const read = readTempFiles.getStore();
+    const callback = args[args.length - 1];
+    if (read === undefined || typeof callback !== 'function') return original(...args);
+    const given = args.length > 1 && typeof args[0] === 'object' && args[0] !== null ? (args[0] as Record<string, unknown>) : {};
+    return original({ ...given, tmpdir: read.dir }, ((err, name, fd, cleanup) => {
+      if (err === null || err === undefined) read.cleanups.push(cleanup);
+      (callback as TmpFileCallback)(err, name, fd, cleanup);
+    }) as TmpFileCallback);
+  };
+}
+
+/**
+ * exceljs pipes the file into unzipper's parser. When the file ends before the ZIP does (a file cut
+ * short), the parser fails with FILE_ENDED, but exceljs waits for the end of the entry it is
+ * reading, which never comes: the read hung (found with a 5 MB head of a 24 MB XLSX). The failure
+ * is kept and that entry ended, so that exceljs moves on; the read then throws it.
+ */
+function watchUnzip(source: Readable): { failed?: Error } {
+  const state: { failed?: Error } = {};
+  const pipe = source.pipe.bind(source);
+  source.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+    let entry: Writable | undefined;
+    const parser = destination as unknown as EventEmitter & { push(chunk: unknown): boolean };
+    // The parser hands each entry to exceljs by pushing it to its readable side (no 'entry' event
+    // with forceStream): the last one pushed is the one being read.
+    const push = parser.push.bind(parser);
+    parser.push = (chunk: unknown): boolean => {
+      if (chunk !== null && chunk !== undefined) entry = chunk as Writable;
+      return push(chunk);
+    };
+    parser.on('error', (err: Error) => {
+      state.failed ??= err;
+      entry?.end();
+    });
+    return pipe(destination, options);
+  };
+  return state;
+}
+
+async function* sheetRows(ws: WorksheetReaderInternals, cutShort: () => FileFormatError | undefined): AsyncGenerator<SheetRow> {
   for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
     const values: unknown[] = [];
     row.eachCell({ includeEmpty: false }, (cell, col) => {
@@ -83,10 +190,29 @@ async function* sheetRows(ws: WorksheetReaderInternals): AsyncGenerator<SheetRow
     for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = null;
     yield { values, line: row.number };
   }
+  // A sheet whose entry was cut short ends early: its rows are not all there.
+  const failed = cutShort();
+  if (failed !== undefined) throw failed;
 }
 
 function cellValue(cell: ExcelJS.Cell): unknown {
-  return plainValue(cell.value, cell.numFmt);
+  const value = plainValue(cell.value, cell.numFmt);
+  return typeof value === 'string' ? detached(value) : value;
+}
+
+/** V8 makes a substring of 13 characters or more a view of its parent (a "sliced string"). */
+const MIN_SLICED_LENGTH = 13;
+
+/**
+ * A copy of `text` that does not keep the parser's input alive. exceljs takes a cell's text out of
+ * the XML chunk it is parsing (64 KiB of XML, a ~128 KiB string), and V8 keeps a long substring
+ * as a view of that chunk: while any row of it waits in a batch, the whole chunk survives the
+ * young-generation collections, is copied and then promoted (a heap snapshot of a running step
+ * held ~960 such chunks, 5.8 MB). `slice` flattens `' ' + text` into a string of its own first,
+ * so the result refers to that small string only.
+ */
+function detached(text: string): string {
+  return text.length < MIN_SLICED_LENGTH ? text : (' ' + text).slice(1);
 }
 
 function plainValue(value: unknown, numFmt: string | undefined): unknown {

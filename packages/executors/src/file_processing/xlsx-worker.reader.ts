@@ -1,0 +1,124 @@
+import { mkdtempSync } from 'fs';
+import { rm } from 'fs/promises';
+import os from 'os';
+import path from 'path';
+import { Readable } from 'stream';
+import type { Worker } from 'worker_threads';
+import { parseThreadStarter, startParseThread, type ParseThreadData } from './parse-thread.channel';
+import { readHead } from './text-decoder';
+import { readXlsxSheets, type SheetHandle, type SheetRow } from './xlsx.reader';
+
+/**
+ * Reading an XLSX in a worker thread (the machinery is in parse-thread.channel.ts, shared with
+ * the CSV thread): the thread runs `readXlsxSheets` — exceljs' WorkbookReader, inflate, sax, cell
+ * values — posts each sheet it reaches, and the rows of the selected sheet(s) in batches. The
+ * calling thread transforms, writes (the XLSX writer's deflate) and uploads meanwhile. Same
+ * sheets, rows, row numbers and errors as `readXlsxSheets`, for a caller that reads the rows of
+ * the selected sheets only (and stops after the one wanted unless `select.all`).
+ */
+
+/** Which sheets' rows are read: all, the one named, or the one at an index (0 = first). */
+export type XlsxSheetSelection = { all: true } | { all: false; name?: string; index: number };
+
+/** The reader's options in the thread. */
+export interface XlsxWorkerOptionsData {
+  file: string;
+  select: XlsxSheetSelection;
+  /** Folder for exceljs' temp files, made and removed by the calling side (a terminated thread removes nothing). */
+  tempRoot: string;
+}
+/** What the XLSX thread is started with (`workerData`). */
+export type XlsxWorkerData = ParseThreadData<XlsxWorkerOptionsData>;
+
+/** The XLSX thread's messages: a sheet reached, a batch of its rows, its end. */
+export type XlsxThreadMessage = { type: 'sheet'; name: string; index: number; selected: boolean } | { type: 'rows'; rows: SheetRow[] } | { type: 'sheet-end' };
+
+/** Rows per message. */
+export const XLSX_THREAD_BATCH = 1000;
+
+export interface XlsxWorkerOptions {
+  /** Read XLSX files in a worker thread (default true; false: always in the calling thread). */
+  enabled?: boolean;
+  /** Files up to this many bytes are read in the calling thread. Default 1 MiB. */
+  minBytes?: number;
+  /** Starts the thread (default: `xlsx.worker.js` beside this module, absent when running from the TypeScript sources). Tests give a loader of the TypeScript entry. */
+  createWorker?: (workerData: XlsxWorkerData) => Worker;
+}
+
+const DEFAULT_SCRIPT = path.join(__dirname, 'xlsx.worker.js');
+let defaultStarter: ((workerData: XlsxWorkerData) => Worker) | undefined | null;
+
+/** The thread starter to use, or undefined when XLSX files are read in the calling thread. */
+export function xlsxWorkerFactory(options: XlsxWorkerOptions = {}): ((workerData: XlsxWorkerData) => Worker) | undefined {
+  if (options.enabled === false) return undefined;
+  if (options.createWorker !== undefined) return options.createWorker;
+  if (defaultStarter === undefined) defaultStarter = parseThreadStarter<XlsxWorkerOptionsData>(DEFAULT_SCRIPT) ?? null;
+  return defaultStarter ?? undefined;
+}
+
+/**
+ * `readXlsxSheets`, with the reading in a worker thread started by `createWorker` — unless the
+ * file is smaller than `minBytes` (then in this thread). `rows()` of a sheet not selected throws.
+ */
+export async function* readXlsxSheetsInWorker(
+  source: Readable,
+  file: string,
+  select: XlsxSheetSelection,
+  createWorker: (workerData: XlsxWorkerData) => Worker,
+  minBytes: number,
+  signal?: AbortSignal,
+): AsyncGenerator<SheetHandle> {
+  const iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let head: Buffer[];
+  let ended: boolean;
+  try {
+    ({ chunks: head, ended } = await readHead(iterator, minBytes));
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
+  if (ended || signal?.aborted) {
+    yield* readXlsxSheets(Readable.from(head, { objectMode: false }), file);
+    return;
+  }
+  let tempRoot: string;
+  try {
+    // Synchronous: no await between reading the head and the thread taking the source over (an
+    // error of the download in between would have no listener).
+    tempRoot = mkdtempSync(path.join(os.tmpdir(), 'vecron-xlsx-thread-'));
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
+  const thread = startParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(source, iterator, head, { data: { file, select, tempRoot }, signal, label: 'the XLSX reader thread' }, createWorker);
+  const unexpected = (message: XlsxThreadMessage | undefined): Error => new Error(`unexpected message from the XLSX reader thread: ${message?.type ?? 'done'}`);
+  try {
+    for (;;) {
+      const message = await thread.next();
+      if (message === undefined) return;
+      if (message.type !== 'sheet') throw unexpected(message);
+      const { selected } = message;
+      let rowsDone = !selected;
+      let rowsStarted = false;
+      async function* rows(): AsyncGenerator<SheetRow> {
+        if (!selected || rowsStarted) throw new Error('the XLSX reader thread reads the rows of the selected sheets only, once');
+        rowsStarted = true;
+        for (;;) {
+          const next = await thread.next();
+          if (next?.type === 'sheet-end') {
+            rowsDone = true;
+            return;
+          }
+          if (next?.type !== 'rows') throw unexpected(next);
+          yield* next.rows;
+        }
+      }
+      yield { name: message.name, index: message.index, rows };
+      // A selected sheet whose rows were not all read: the rest of the workbook is not wanted.
+      if (!rowsDone) return;
+    }
+  } finally {
+    await thread.stop();
+    await rm(tempRoot, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdtemp, readdir, rm } from 'fs/promises';
+import os from 'os';
+import path from 'path';
+import { PassThrough, Readable } from 'stream';
+import ExcelJS from 'exceljs';
+import { caught } from '../../test/support';
+import { FileFormatError } from './file-processing.errors';
+import { readXlsxSheets } from './xlsx.reader';
+
+const FILE = 'jobs/j/executions/e/input/t.xlsx';
+
+/**
+ * A workbook as exceljs' streaming writer (and Excel) lays it out: the sheets come before the
+ * workbook's parts in the ZIP, so exceljs' reader inflates each sheet into a temp file first.
+ */
+async function streamedWorkbook(sheets: number, rows: number): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
+  for (let s = 1; s <= sheets; s++) {
+    const ws = wb.addWorksheet(`Trang ${s}`);
+    ws.addRow(['id', 'Khách hàng', 'Số tiền']).commit();
+    for (let i = 1; i <= rows; i++) ws.addRow([i, `Nguyễn Văn Ấn ${s}-${i}`, i / 4]).commit();
+    ws.commit();
+  }
+  await wb.commit();
+  return Buffer.concat(chunks);
+}
+
+function source(bytes: Buffer): Readable {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 16_384) chunks.push(bytes.subarray(i, i + 16_384));
+  return Readable.from(chunks, { objectMode: false });
+}
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe('readXlsxSheets: temp files and files cut short', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'vecron-xlsx-spec-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("keeps exceljs' temp file of a sheet in the read's own folder while the sheet is read, and removes it when the read stops early", async () => {
+    const bytes = await streamedWorkbook(2, 2000);
+    let during: string[] = [];
+    const firstRows: unknown[][] = [];
+    for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
+      for await (const row of sheet.rows()) {
+        firstRows.push(row.values);
+        if (firstRows.length === 2) {
+          during = await filesUnder(root);
+          break;
+        }
+      }
+      break; // the second sheet is not wanted
+    }
+    expect(firstRows).toEqual([
+      ['id', 'Khách hàng', 'Số tiền'],
+      [1, 'Nguyễn Văn Ấn 1-1', 0.25],
+    ]);
+    // Both sheets were inflated to temp files (they precede the workbook's parts); exceljs removes
+    // one only when its sheet is read to the end.
+    expect(during.length).toBe(2);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('removes the temp files after a whole read too, with every row of every sheet', async () => {
+    const bytes = await streamedWorkbook(2, 1500);
+    const counts: Record<string, number> = {};
+    for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
+      counts[sheet.name] = 0;
+      for await (const _row of sheet.rows()) counts[sheet.name]!++;
+    }
+    expect(counts).toEqual({ 'Trang 1': 1501, 'Trang 2': 1501 });
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('fails a file cut short inside a sheet with FILE_ENDED naming the file, instead of waiting forever, and leaves no temp file', async () => {
+    const bytes = await streamedWorkbook(1, 20_000);
+    const cut = bytes.subarray(0, Math.floor(bytes.length / 2));
+    const rows: number[] = [];
+    const err = await caught(async () => {
+      for await (const sheet of readXlsxSheets(source(cut), FILE, { tempRoot: root })) {
+        for await (const row of sheet.rows()) rows.push(row.line);
+      }
+    });
+    expect(err).toBeInstanceOf(FileFormatError);
+    expect((err as FileFormatError).message).toBe(`${FILE}: not a readable XLSX file: the file is cut short, it ends inside its ZIP archive (FILE_ENDED)`);
+    expect(rows).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('fails a file cut short after its sheet, before the workbook part, the same way', async () => {
+    const bytes = await streamedWorkbook(1, 200);
+    const at = bytes.indexOf(Buffer.from('xl/workbook.xml'));
+    expect(at).toBeGreaterThan(0);
+    const err = await caught(async () => {
+      for await (const sheet of readXlsxSheets(source(bytes.subarray(0, at + 40)), FILE, { tempRoot: root })) {
+        for await (const _row of sheet.rows()) undefined;
+      }
+    });
+    expect(err).toBeInstanceOf(FileFormatError);
+    expect((err as FileFormatError).message).toContain('not a readable XLSX file');
+    expect(await readdir(root)).toEqual([]);
+  });
+});
