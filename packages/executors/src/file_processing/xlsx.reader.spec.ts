@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'fs';
 import { mkdtemp, readdir, rm } from 'fs/promises';
 import os from 'os';
 import path from 'path';
@@ -32,6 +33,20 @@ function source(bytes: Buffer): Readable {
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += 16_384) chunks.push(bytes.subarray(i, i + 16_384));
   return Readable.from(chunks, { objectMode: false });
+}
+
+/** This process's open descriptors on files under `dir` (Linux /proc; a removed file shows as "… (deleted)"). */
+function openUnder(dir: string): string[] {
+  const links: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(dir)) links.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return links;
 }
 
 /** Every file under `dir`, recursively. */
@@ -81,6 +96,25 @@ describe('readXlsxSheets: temp files and files cut short', () => {
       for await (const _row of sheet.rows()) counts[sheet.name]!++;
     }
     expect(counts).toEqual({ 'Trang 1': 1501, 'Trang 2': 1501 });
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('closes the temp file of every sheet skipped or left unread: no descriptor stays open on the read folder', async () => {
+    const bytes = await streamedWorkbook(3, 1000);
+    const seen: string[] = [];
+    for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
+      seen.push(sheet.name);
+      if (sheet.name !== 'Trang 3') continue; // skipped: its rows are never read
+      for await (const _row of sheet.rows()) break; // left after one row
+    }
+    expect(seen).toEqual(['Trang 1', 'Trang 2', 'Trang 3']);
+    // Descriptors close asynchronously: wait for them, up to 2 s.
+    let open = openUnder(root);
+    for (let i = 0; i < 40 && open.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      open = openUnder(root);
+    }
+    expect(open).toEqual([]);
     expect(await readdir(root)).toEqual([]);
   });
 

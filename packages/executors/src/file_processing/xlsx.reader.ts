@@ -66,7 +66,18 @@ export async function* readXlsxSheets(source: Readable, file: string, options: X
     styles: 'cache',
     entries: 'ignore',
   });
-  decodeUtf8AcrossChunks(reader);
+  // A sheet read from its temp file is a file stream that exceljs opens and, once the caller moves
+  // past the sheet, unlinks: a sheet skipped right away could fail to open (ENOENT, seen under load)
+  // with nobody listening, and a sheet not read to its end kept its descriptor. Each is watched
+  // (its reader still gets its errors through the iteration) and closed when the caller moves on.
+  const sheetStreams: Readable[] = [];
+  const closeSheetStreams = (): void => {
+    for (const stream of sheetStreams.splice(0)) stream.destroy();
+  };
+  decodeUtf8AcrossChunks(reader, (stream) => {
+    stream.on('error', () => undefined);
+    sheetStreams.push(stream);
+  });
   const cutShort = (): FileFormatError | undefined => (unzip.failed === undefined ? undefined : unreadable(file, unzip.failed));
   // exceljs' temp files (a sheet that comes before the shared strings in the ZIP) are made while
   // the workbook iterator runs: each step of it runs with this read's temp folder.
@@ -75,6 +86,7 @@ export async function* readXlsxSheets(source: Readable, file: string, options: X
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
+      closeSheetStreams();
       try {
         next = await readTempFiles.run(temp, () => sheets.next());
       } catch (err) {
@@ -98,6 +110,7 @@ export async function* readXlsxSheets(source: Readable, file: string, options: X
     }
   } finally {
     checked.destroy();
+    closeSheetStreams();
     // exceljs removes a temp file only once its sheet is read to the end, and never when the read
     // stops early (one sheet of several, an error, an abort): all of this read's go here.
     for (const cleanup of temp.cleanups) cleanup();
@@ -265,7 +278,7 @@ interface WorkbookReaderParts {
  * Its parser passes strings through untouched, so each entry is handed over already decoded,
  * with a StringDecoder that carries a split character to the next chunk.
  */
-function decodeUtf8AcrossChunks(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+function decodeUtf8AcrossChunks(reader: ExcelJS.stream.xlsx.WorkbookReader, onSheetStream: (stream: Readable) => void): void {
   const parts = reader as unknown as WorkbookReaderParts;
   for (const name of ['_parseRels', '_parseWorkbook', '_parseStyles', '_parseSharedStrings'] as const) {
     const original = parts[name] as (entry: Readable) => unknown;
@@ -278,7 +291,10 @@ function decodeUtf8AcrossChunks(reader: ExcelJS.stream.xlsx.WorkbookReader): voi
   for (const name of ['_parseWorksheet', '_parseHyperlinks'] as const) {
     const original = parts[name];
     if (typeof original !== 'function') throw new Error(`exceljs WorkbookReader has no ${name}: the UTF-8 fix needs updating`);
-    parts[name] = (iterator, sheetNo) => original.call(reader, utf8Chunks(iterator), sheetNo);
+    parts[name] = (iterator, sheetNo) => {
+      if (iterator instanceof Readable) onSheetStream(iterator);
+      return original.call(reader, utf8Chunks(iterator), sheetNo);
+    };
   }
 }
 
