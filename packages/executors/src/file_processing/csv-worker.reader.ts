@@ -2,7 +2,7 @@ import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
 import { openCsv, type CsvReadOptions, type CsvSource, type RecordBatch } from './csv.reader';
-import { parseThreadStarter, startParseThread, type ParseThreadData } from './parse-thread.channel';
+import { parseThreadFactory, startParseThread, type ParseThreadData } from './parse-thread.channel';
 import { readHead } from './text-decoder';
 
 /**
@@ -40,14 +40,10 @@ export interface CsvWorkerOptions {
 /** Default `minBytes`. */
 export const CSV_WORKER_MIN_BYTES = 1024 * 1024;
 const DEFAULT_SCRIPT = path.join(__dirname, 'csv.worker.js');
-let defaultStarter: ((workerData: CsvWorkerData) => Worker) | undefined | null;
 
 /** The thread starter to use, or undefined when CSV files are parsed in the calling thread. */
 export function csvWorkerFactory(options: CsvWorkerOptions = {}): ((workerData: CsvWorkerData) => Worker) | undefined {
-  if (options.enabled === false) return undefined;
-  if (options.createWorker !== undefined) return options.createWorker;
-  if (defaultStarter === undefined) defaultStarter = parseThreadStarter<CsvWorkerOptionsData>(DEFAULT_SCRIPT) ?? null;
-  return defaultStarter ?? undefined;
+  return parseThreadFactory<CsvWorkerOptionsData>(DEFAULT_SCRIPT, options);
 }
 
 /**

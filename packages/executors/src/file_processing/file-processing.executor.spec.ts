@@ -51,6 +51,32 @@ async function allRows(h: Harness, source: unknown): Promise<Row[]> {
   return rows;
 }
 
+interface Threaded {
+  executor: FileProcessingExecutor;
+  started: Worker[];
+  exited: Promise<number>[];
+}
+
+/** An executor that reads every CSV or XLSX (minBytes 0) in a thread started from the TypeScript entry; `started` lists the threads. */
+function threadedExecutor(kind: 'csv' | 'xlsx', onStart?: (worker: Worker) => void): Threaded {
+  const started: Worker[] = [];
+  const exited: Promise<number>[] = [];
+  const createWorker = (workerData: CsvWorkerData | XlsxWorkerData): Worker => {
+    const worker = startTsWorker(path.join(__dirname, `${kind}.worker.ts`), { workerData });
+    started.push(worker);
+    exited.push(new Promise((resolve) => worker.once('exit', resolve)));
+    onStart?.(worker);
+    return worker;
+  };
+  const thread = { createWorker, minBytes: 0 };
+  const executor = new FileProcessingExecutor({ ...(kind === 'csv' ? { csvWorker: thread } : { xlsxWorker: thread }), inlineLimits: { maxRows: 500 } });
+  return { executor, started, exited };
+}
+
+async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string, unknown>): Promise<T> {
+  return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
+}
+
 describe('file_processing read csv', () => {
   it('reads Windows line endings, a UTF-8 BOM, quoted newlines and Vietnamese text untouched', async () => {
     const h = harness();
@@ -520,22 +546,7 @@ describe('file_processing: CSV parsed in a worker thread', () => {
     { type: 'select', columns: ['id', 'amount', 'note'] },
   ];
   const inThread = new FileProcessingExecutor({ csvWorker: { enabled: false } });
-  /** An executor that parses every CSV (minBytes 0) in a thread started from the TypeScript entry; `started` counts the threads. */
-  function threaded(onStart?: (worker: Worker) => void): { executor: FileProcessingExecutor; started: Worker[]; exited: Promise<number>[] } {
-    const started: Worker[] = [];
-    const exited: Promise<number>[] = [];
-    const createWorker = (workerData: CsvWorkerData): Worker => {
-      const worker = startTsWorker(path.join(__dirname, 'csv.worker.ts'), { workerData });
-      started.push(worker);
-      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
-      onStart?.(worker);
-      return worker;
-    };
-    return { executor: new FileProcessingExecutor({ csvWorker: { createWorker, minBytes: 0 }, inlineLimits: { maxRows: 500 } }), started, exited };
-  }
-  async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string, unknown>): Promise<T> {
-    return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
-  }
+  const threaded = (onStart?: (worker: Worker) => void): Threaded => threadedExecutor('csv', onStart);
   /** ~3,000 rows: BOM, CRLF, quoted delimiters, quotes and newlines, decimals to round, rows the filter drops, one bad id. */
   const text =
     '\uFEFFid;Số tiền;st;note\r\n' +
@@ -640,22 +651,7 @@ describe('file_processing: XLSX read in a worker thread', () => {
     { type: 'select', columns: ['id', 'amount', 'day', 'note'] },
   ];
   const inThread = new FileProcessingExecutor({ xlsxWorker: { enabled: false } });
-  /** An executor that reads every XLSX (minBytes 0) in a thread started from the TypeScript entry. */
-  function threaded(onStart?: (worker: Worker) => void): { executor: FileProcessingExecutor; started: Worker[]; exited: Promise<number>[] } {
-    const started: Worker[] = [];
-    const exited: Promise<number>[] = [];
-    const createWorker = (workerData: XlsxWorkerData): Worker => {
-      const worker = startTsWorker(path.join(__dirname, 'xlsx.worker.ts'), { workerData });
-      started.push(worker);
-      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
-      onStart?.(worker);
-      return worker;
-    };
-    return { executor: new FileProcessingExecutor({ xlsxWorker: { createWorker, minBytes: 0 }, inlineLimits: { maxRows: 500 } }), started, exited };
-  }
-  async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string, unknown>): Promise<T> {
-    return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
-  }
+  const threaded = (onStart?: (worker: Worker) => void): Threaded => threadedExecutor('xlsx', onStart);
   /** Two sheets; the second has ~3,000 rows: dates, a formula, empty cells, rows the filter drops, one bad id. */
   let workbook: Buffer;
   beforeAll(async () => {

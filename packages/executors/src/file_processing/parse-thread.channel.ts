@@ -48,12 +48,30 @@ export interface ParseThread<M> {
   stop(): Promise<void>;
 }
 
-/** A starter of the worker script `script`, or undefined when the script is absent (running from the TypeScript sources). */
-export function parseThreadStarter<D>(script: string): ((workerData: ParseThreadData<D>) => Worker) | undefined {
-  if (!existsSync(script)) return undefined;
-  // No inherited node options (a `--require` preload, an inspector): the thread only parses. V8's
-  // heap flags (--max-old-space-size) are process-wide and apply to it anyway.
-  return (workerData) => new Worker(script, { workerData, execArgv: [] });
+/** How a parser's thread is chosen (the `csvWorker` / `xlsxWorker` executor options). */
+export interface ParseThreadChoice<D> {
+  /** false: always parse in the calling thread. */
+  enabled?: boolean;
+  /** Starts the thread (tests give a loader of the TypeScript entry). */
+  createWorker?: (workerData: ParseThreadData<D>) => Worker;
+}
+
+/** Starters of the compiled worker scripts, by script (null: the script is absent). */
+const starters = new Map<string, ((workerData: ParseThreadData<unknown>) => Worker) | null>();
+
+/**
+ * The thread starter to use: none when disabled, the one given, else one of the worker script
+ * `script` — none when that script is absent (running from the TypeScript sources).
+ */
+export function parseThreadFactory<D>(script: string, choice: ParseThreadChoice<D> = {}): ((workerData: ParseThreadData<D>) => Worker) | undefined {
+  if (choice.enabled === false) return undefined;
+  if (choice.createWorker !== undefined) return choice.createWorker;
+  if (!starters.has(script)) {
+    // No inherited node options (a `--require` preload, an inspector): the thread only parses. V8's
+    // heap flags (--max-old-space-size) are process-wide and apply to it anyway.
+    starters.set(script, existsSync(script) ? (workerData) => new Worker(script, { workerData, execArgv: [] }) : null);
+  }
+  return starters.get(script) ?? undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
-import { parseThreadStarter, startParseThread, type ParseThreadData } from './parse-thread.channel';
+import { parseThreadFactory, startParseThread, type ParseThreadData } from './parse-thread.channel';
 import { readHead } from './text-decoder';
 import { readXlsxSheets, type SheetHandle, type SheetRow } from './xlsx.reader';
 
@@ -46,14 +46,10 @@ export interface XlsxWorkerOptions {
 }
 
 const DEFAULT_SCRIPT = path.join(__dirname, 'xlsx.worker.js');
-let defaultStarter: ((workerData: XlsxWorkerData) => Worker) | undefined | null;
 
 /** The thread starter to use, or undefined when XLSX files are read in the calling thread. */
 export function xlsxWorkerFactory(options: XlsxWorkerOptions = {}): ((workerData: XlsxWorkerData) => Worker) | undefined {
-  if (options.enabled === false) return undefined;
-  if (options.createWorker !== undefined) return options.createWorker;
-  if (defaultStarter === undefined) defaultStarter = parseThreadStarter<XlsxWorkerOptionsData>(DEFAULT_SCRIPT) ?? null;
-  return defaultStarter ?? undefined;
+  return parseThreadFactory<XlsxWorkerOptionsData>(DEFAULT_SCRIPT, options);
 }
 
 /**
