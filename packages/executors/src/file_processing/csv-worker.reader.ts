@@ -2,8 +2,7 @@ import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
 import { openCsv, type CsvReadOptions, type CsvSource, type RecordBatch } from './csv.reader';
-import { parseThreadFactory, startParseThread, type ParseThreadData } from './parse-thread.channel';
-import { readHead } from './text-decoder';
+import { parseThreadFactory, readSourceHead, startParseThread, type ParseThreadData } from './parse-thread.channel';
 
 /**
  * Parsing a CSV in a worker thread (the machinery is in parse-thread.channel.ts): the thread
@@ -51,15 +50,7 @@ export function csvWorkerFactory(options: CsvWorkerOptions = {}): ((workerData: 
  * smaller than `minBytes` (then `openCsv` in this thread).
  */
 export async function openCsvInWorker(source: Readable, options: CsvReadOptions, createWorker: (workerData: CsvWorkerData) => Worker, minBytes = CSV_WORKER_MIN_BYTES): Promise<CsvSource> {
-  const iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let head: Buffer[];
-  let ended: boolean;
-  try {
-    ({ chunks: head, ended } = await readHead(iterator, minBytes));
-  } catch (err) {
-    source.destroy();
-    throw err;
-  }
+  const { iterator, head, ended } = await readSourceHead(source, minBytes);
   if (ended || options.signal?.aborted) return openCsv(Readable.from(head, { objectMode: false }), options);
   return startWorker(source, iterator, head, options, createWorker);
 }

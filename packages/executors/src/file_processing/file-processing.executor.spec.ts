@@ -77,6 +77,16 @@ async function run<T>(ex: FileProcessingExecutor, h: Harness, raw: Record<string
   return (await ex.execute(validateStepConfig(ex, raw), h.run)) as T;
 }
 
+/** Serves `bytes` as `input/<name>` in a stream that never ends: only an abort stops its read. */
+async function endlessInput(h: Harness, name: string, bytes: Buffer | string): Promise<PassThrough> {
+  const body = new PassThrough();
+  body.write(bytes);
+  const getStream = h.storage.getStream.bind(h.storage);
+  h.storage.getStream = async (key: string): Promise<Readable> => (key.endsWith(`/input/${name}`) ? body : getStream(key));
+  await h.storage.put(`${DIR}/input/${name}`, 'placeholder');
+  return body;
+}
+
 describe('file_processing read csv', () => {
   it('reads Windows line endings, a UTF-8 BOM, quoted newlines and Vietnamese text untouched', async () => {
     const h = harness();
@@ -623,13 +633,7 @@ describe('file_processing: CSV parsed in a worker thread', () => {
   it('the job signal aborting mid-file rejects with StepAbortedError, stops the thread and leaves no file', async () => {
     const controller = new AbortController();
     const h = harness({ signal: controller.signal });
-    // A file that never ends: only the abort stops the read.
-    const body = new PassThrough();
-    body.write(text);
-    const storage = h.storage;
-    const getStream = storage.getStream.bind(storage);
-    storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.csv') ? body : getStream(key));
-    await storage.put(`${DIR}/input/endless.csv`, 'placeholder');
+    const body = await endlessInput(h, 'endless.csv', text);
     // Aborted once the thread has posted rows.
     const t = threaded((worker) => worker.on('message', (m: { type: string; message?: { type: string } }) => m.message?.type === 'batch' && controller.abort('cancelled')));
     const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'csv', source_path: 'input/endless.csv', destination_path: 'o.csv', options: { transformations, on_error: 'skip' } }));
@@ -734,13 +738,7 @@ describe('file_processing: XLSX read in a worker thread', () => {
   it('the job signal aborting mid-file rejects with StepAbortedError, stops the thread and leaves no file', async () => {
     const controller = new AbortController();
     const h = harness({ signal: controller.signal });
-    // The workbook without its end: only the abort stops the read.
-    const body = new PassThrough();
-    body.write(workbook);
-    const storage = h.storage;
-    const getStream = storage.getStream.bind(storage);
-    storage.getStream = async (key: string): Promise<Readable> => (key.endsWith('/input/endless.xlsx') ? body : getStream(key));
-    await storage.put(`${DIR}/input/endless.xlsx`, 'placeholder');
+    const body = await endlessInput(h, 'endless.xlsx', workbook);
     // Aborted once the thread has posted rows.
     const t = threaded((worker) => worker.on('message', (m: { type: string; message?: { type: string } }) => m.message?.type === 'rows' && controller.abort('cancelled')));
     const err = await caught(() => run(t.executor, h, { operation: 'read', format: 'excel', source_path: 'input/endless.xlsx', destination_path: 'o.xlsx', options: { sheet_index: 1, transformations, on_error: 'skip' } }));

@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { Readable } from 'stream';
 import { parentPort, Worker, workerData } from 'worker_threads';
 import { FileFormatError, type FileLocation } from './file-processing.errors';
+import { readHead } from './text-decoder';
 
 /**
  * Parsing a file in a worker thread, whatever the format (csv.worker.ts, xlsx.worker.ts): the
@@ -46,6 +47,18 @@ export interface ParseThread<M> {
   next(): Promise<M | undefined>;
   /** Stops the download and the thread (idempotent). */
   stop(): Promise<void>;
+}
+
+/** The first `minBytes` of `source` (all of it if shorter) and the iterator of the rest; the source is destroyed if reading fails. */
+export async function readSourceHead(source: Readable, minBytes: number): Promise<{ iterator: AsyncIterator<Buffer | string>; head: Buffer[]; ended: boolean }> {
+  const iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  try {
+    const { chunks, ended } = await readHead(iterator, minBytes);
+    return { iterator, head: chunks, ended };
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
 }
 
 /** How a parser's thread is chosen (the `csvWorker` / `xlsxWorker` executor options). */

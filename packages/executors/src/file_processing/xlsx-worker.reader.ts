@@ -4,8 +4,7 @@ import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
-import { parseThreadFactory, startParseThread, type ParseThreadData } from './parse-thread.channel';
-import { readHead } from './text-decoder';
+import { parseThreadFactory, readSourceHead, startParseThread, type ParseThreadData } from './parse-thread.channel';
 import { readXlsxSheets, type SheetHandle, type SheetRow } from './xlsx.reader';
 
 /**
@@ -64,15 +63,7 @@ export async function* readXlsxSheetsInWorker(
   minBytes: number,
   signal?: AbortSignal,
 ): AsyncGenerator<SheetHandle> {
-  const iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let head: Buffer[];
-  let ended: boolean;
-  try {
-    ({ chunks: head, ended } = await readHead(iterator, minBytes));
-  } catch (err) {
-    source.destroy();
-    throw err;
-  }
+  const { iterator, head, ended } = await readSourceHead(source, minBytes);
   if (ended || signal?.aborted) {
     yield* readXlsxSheets(Readable.from(head, { objectMode: false }), file);
     return;
