@@ -235,11 +235,13 @@ const MIN_SLICED_LENGTH = 13;
 
 /**
  * A copy of `text` that does not keep the parser's input alive. exceljs takes a cell's text out of
- * the XML chunk it is parsing (64 KiB of XML, a ~128 KiB string), and V8 keeps a long substring
- * as a view of that chunk: while any row of it waits in a batch, the whole chunk survives the
- * young-generation collections, is copied and then promoted (a heap snapshot of a running step
- * held ~960 such chunks, 5.8 MB). `slice` flattens `' ' + text` into a string of its own first,
- * so the result refers to that small string only.
+ * the piece of XML it is parsing (up to 16 KiB, a string of up to ~32 KiB), and V8 keeps a long
+ * substring as a view of that piece: a row kept (a batch waiting, rows held inline in a step's
+ * output) would keep whole pieces alive. With 1,000-row thread messages a heap snapshot of a
+ * running step held ~960 such pieces (64 KiB then); with today's 100-row messages the copy no
+ * longer changes the thread's GC, but rows read in the calling thread may be kept (inline `data`).
+ * `slice` flattens `' ' + text` into a string of its own first, so the result refers to that
+ * small string only.
  */
 function detached(text: string): string {
   return text.length < MIN_SLICED_LENGTH ? text : (' ' + text).slice(1);
