@@ -671,7 +671,7 @@ describe('file_processing: XLSX read in a worker thread', () => {
   });
   async function sheetRows(bytes: Buffer): Promise<unknown[][]> {
     const out: unknown[][] = [];
-    for await (const sheet of readXlsxSheets(Readable.from([bytes]), 'out.xlsx')) for await (const row of sheet.rows()) out.push(row.values);
+    for await (const sheet of readXlsxSheets(Readable.from([bytes]), 'out.xlsx')) for await (const batch of sheet.batches()) out.push(...batch.map((row) => row.values));
     return out;
   }
 

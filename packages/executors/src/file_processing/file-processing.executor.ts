@@ -128,14 +128,14 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
       seen.push(sheet.name);
       if (options.all_sheets) {
         // all_sheets cannot be combined with destination_path (refused by the config): rows out.
-        const rows = (await this.collect(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`))) as FileRowsOutput;
+        const rows = (await this.collect(key, { batches: sheetBatches(sheet.batches(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-sheet${sheet.index + 1}-data.ndjson`))) as FileRowsOutput;
         all.sheets[sheet.name] = rows;
         all.row_count += rows.row_count;
         continue;
       }
       const match = options.sheet_name !== undefined ? sheet.name === options.sheet_name : sheet.index === (options.sheet_index ?? 0);
       if (!match) continue;
-      const output = await this.collect(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
+      const output = await this.collect(key, { batches: sheetBatches(sheet.batches(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, config, limits, run, signal, outputKey(run, `${run.stepId}-data.ndjson`));
       output.sheet = sheet.name;
       run.logger.info({ file: key, sheet: sheet.name, rows: output.row_count, rejected: output.rejected.count, ms: Date.now() - started }, 'file_processing read xlsx');
       return output;
@@ -294,7 +294,7 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
             if (!match) continue;
             found = true;
             sheetRead ??= sheet.name;
-            fileColumns = await this.feed(key, { batches: sheetBatches(sheet.rows(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
+            fileColumns = await this.feed(key, { batches: sheetBatches(sheet.batches(), XLSX_READ_BATCH), strictWidth: false, sheet: sheet.name }, options, state, signal, true);
             break;
           }
           if (!found) throw new FileSheetNotFoundError(key, options.sheet_name !== undefined ? `"${options.sheet_name}"` : `at index ${options.sheet_index ?? 0}`, seen);
@@ -540,15 +540,17 @@ function rejectOf(err: FileRowError): RejectedRow {
   return reject;
 }
 
-/** Groups the rows of a sheet in batches of up to `size`. */
-async function* sheetBatches(source: AsyncIterable<SheetRow>, size: number): AsyncGenerator<RecordBatch> {
+/** Regroups the rows of a sheet (in the reader's batches) in batches of up to `size`. */
+async function* sheetBatches(source: AsyncIterable<SheetRow[]>, size: number): AsyncGenerator<RecordBatch> {
   let batch: RecordBatch = { values: [], lines: [] };
-  for await (const row of source) {
-    batch.values.push(row.values);
-    batch.lines.push(row.line);
-    if (batch.values.length >= size) {
-      yield batch;
-      batch = { values: [], lines: [] };
+  for await (const rows of source) {
+    for (const row of rows) {
+      batch.values.push(row.values);
+      batch.lines.push(row.line);
+      if (batch.values.length >= size) {
+        yield batch;
+        batch = { values: [], lines: [] };
+      }
     }
   }
   if (batch.values.length > 0) yield batch;

@@ -38,7 +38,11 @@ export type FromParseThread<M> = { type: 'taken' } | { type: 'data'; message: M 
 
 /** Input chunks posted ahead of the parser. */
 const CHUNKS_AHEAD = 16;
-/** Messages (batches of up to 1,000 records) the worker posts ahead of the caller: room to absorb the caller's pauses (GC, upload backpressure) without stopping the parse. */
+/**
+ * Messages the worker posts ahead of the caller unless the parser says otherwise (the CSV thread:
+ * 8 batches of up to 1,000 records): room to absorb the caller's pauses (GC, upload backpressure)
+ * without stopping the parse.
+ */
 const MESSAGES_AHEAD = 8;
 
 /** The calling side of a parse thread. */
@@ -89,17 +93,17 @@ export function parseThreadFactory<D>(script: string, choice: ParseThreadChoice<
 
 /**
  * Starts a parse thread with `createWorker` and feeds it `head` then the rest of `iterator` (the
- * download `source`). `label` names the thread in errors ("the CSV parser thread").
+ * download `source`). `label` names the thread in errors ("the CSV parser thread"); `messagesAhead` (default 8) how many messages it may post before the caller takes them.
  */
 export function startParseThread<D, M>(
   source: Readable,
   iterator: AsyncIterator<Buffer | string>,
   head: Buffer[],
-  options: { data: D; signal?: AbortSignal; label: string },
+  options: { data: D; signal?: AbortSignal; label: string; messagesAhead?: number },
   createWorker: (workerData: ParseThreadData<D>) => Worker,
 ): ParseThread<M> {
   const { signal, label } = options;
-  const worker = createWorker({ data: options.data, messagesAhead: MESSAGES_AHEAD });
+  const worker = createWorker({ data: options.data, messagesAhead: options.messagesAhead ?? MESSAGES_AHEAD });
 
   // Messages from the worker, and the caller waiting for the next one.
   const inbox: FromParseThread<M>[] = [];

@@ -72,7 +72,7 @@ async function drain(sheets: AsyncGenerator<SheetHandle>, select: XlsxSheetSelec
       continue;
     }
     const rows: SheetRow[] = [];
-    for await (const row of sheet.rows()) rows.push(row);
+    for await (const batch of sheet.batches()) rows.push(...batch);
     out.sheets.push({ name: sheet.name, index: sheet.index, rows });
     if (!select.all) break;
   }
@@ -152,7 +152,7 @@ describe('readXlsxSheetsInWorker', () => {
     const sheets = readXlsxSheetsInWorker(body, FILE, { all: true }, w.create, 0, controller.signal);
     const err = await caught(async () => {
       for await (const sheet of sheets) {
-        for await (const _row of sheet.rows()) controller.abort();
+        for await (const _batch of sheet.batches()) controller.abort();
       }
     });
     expect((err as Error).message).toBe('aborted');

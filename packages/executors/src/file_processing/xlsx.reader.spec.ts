@@ -69,12 +69,10 @@ describe('readXlsxSheets: temp files and files cut short', () => {
     let during: string[] = [];
     const firstRows: unknown[][] = [];
     for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
-      for await (const row of sheet.rows()) {
-        firstRows.push(row.values);
-        if (firstRows.length === 2) {
-          during = await filesUnder(root);
-          break;
-        }
+      for await (const batch of sheet.batches()) {
+        firstRows.push(...batch.slice(0, 2).map((row) => row.values));
+        during = await filesUnder(root);
+        break;
       }
       break; // the second sheet is not wanted
     }
@@ -93,7 +91,7 @@ describe('readXlsxSheets: temp files and files cut short', () => {
     const counts: Record<string, number> = {};
     for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
       counts[sheet.name] = 0;
-      for await (const _row of sheet.rows()) counts[sheet.name]!++;
+      for await (const batch of sheet.batches()) counts[sheet.name]! += batch.length;
     }
     expect(counts).toEqual({ 'Trang 1': 1501, 'Trang 2': 1501 });
     expect(await readdir(root)).toEqual([]);
@@ -105,7 +103,7 @@ describe('readXlsxSheets: temp files and files cut short', () => {
     for await (const sheet of readXlsxSheets(source(bytes), FILE, { tempRoot: root })) {
       seen.push(sheet.name);
       if (sheet.name !== 'Trang 3') continue; // skipped: its rows are never read
-      for await (const _row of sheet.rows()) break; // left after one row
+      for await (const _batch of sheet.batches()) break; // left after its first rows
     }
     expect(seen).toEqual(['Trang 1', 'Trang 2', 'Trang 3']);
     // Descriptors close asynchronously: wait for them, up to 2 s.
@@ -124,7 +122,7 @@ describe('readXlsxSheets: temp files and files cut short', () => {
     const rows: number[] = [];
     const err = await caught(async () => {
       for await (const sheet of readXlsxSheets(source(cut), FILE, { tempRoot: root })) {
-        for await (const row of sheet.rows()) rows.push(row.line);
+        for await (const batch of sheet.batches()) rows.push(...batch.map((row) => row.line));
       }
     });
     expect(err).toBeInstanceOf(FileFormatError);
@@ -139,7 +137,7 @@ describe('readXlsxSheets: temp files and files cut short', () => {
     expect(at).toBeGreaterThan(0);
     const err = await caught(async () => {
       for await (const sheet of readXlsxSheets(source(bytes.subarray(0, at + 40)), FILE, { tempRoot: root })) {
-        for await (const _row of sheet.rows()) undefined;
+        for await (const _batch of sheet.batches()) undefined;
       }
     });
     expect(err).toBeInstanceOf(FileFormatError);

@@ -14,8 +14,8 @@ serveParseThread<XlsxWorkerOptionsData, XlsxThreadMessage>(async (input, { file,
     await post({ type: 'sheet', name: sheet.name, index: sheet.index, selected });
     if (!selected) continue;
     let batch: SheetRow[] = [];
-    for await (const row of sheet.rows()) {
-      batch.push(row);
+    for await (const rows of sheet.batches()) {
+      for (const row of rows) batch.push(row);
       if (batch.length >= XLSX_THREAD_BATCH) {
         await post({ type: 'rows', rows: batch });
         batch = [];
