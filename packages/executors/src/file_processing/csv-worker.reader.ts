@@ -2,7 +2,7 @@ import path from 'path';
 import { Readable } from 'stream';
 import type { Worker } from 'worker_threads';
 import { openCsv, type CsvReadOptions, type CsvSource, type RecordBatch } from './csv.reader';
-import { parseThreadFactory, readSourceHead, startParseThread, type ParseThreadData } from './parse-thread.channel';
+import { PARSE_THREAD_MIN_BYTES, parseThreadFactory, readSourceHead, startParseThread, type ParseThreadData } from './parse-thread.channel';
 
 /**
  * Parsing a CSV in a worker thread (the machinery is in parse-thread.channel.ts): the thread
@@ -25,7 +25,7 @@ export interface CsvWorkerOptions {
   /**
    * Files up to this many bytes are parsed in the calling thread (starting a thread costs more
    * than it saves on a small file). The reader reads this much first: when the file ends
-   * within it, no thread is started. Default 1 MiB.
+   * within it, no thread is started. Default 1 MiB (`PARSE_THREAD_MIN_BYTES`).
    */
   minBytes?: number;
   /**
@@ -36,8 +36,6 @@ export interface CsvWorkerOptions {
   createWorker?: (workerData: CsvWorkerData) => Worker;
 }
 
-/** Default `minBytes`. */
-export const CSV_WORKER_MIN_BYTES = 1024 * 1024;
 const DEFAULT_SCRIPT = path.join(__dirname, 'csv.worker.js');
 
 /** The thread starter to use, or undefined when CSV files are parsed in the calling thread. */
@@ -49,7 +47,7 @@ export function csvWorkerFactory(options: CsvWorkerOptions = {}): ((workerData: 
  * `openCsv`, with the parsing in a worker thread started by `createWorker` — unless the file is
  * smaller than `minBytes` (then `openCsv` in this thread).
  */
-export async function openCsvInWorker(source: Readable, options: CsvReadOptions, createWorker: (workerData: CsvWorkerData) => Worker, minBytes = CSV_WORKER_MIN_BYTES): Promise<CsvSource> {
+export async function openCsvInWorker(source: Readable, options: CsvReadOptions, createWorker: (workerData: CsvWorkerData) => Worker, minBytes = PARSE_THREAD_MIN_BYTES): Promise<CsvSource> {
   const { iterator, head, ended } = await readSourceHead(source, minBytes);
   if (ended || options.signal?.aborted) return openCsv(Readable.from(head, { objectMode: false }), options);
   return startWorker(source, iterator, head, options, createWorker);

@@ -546,15 +546,20 @@ describe('file_processing read excel', () => {
   });
 });
 
-describe('file_processing: CSV parsed in a worker thread', () => {
-  jest.setTimeout(15_000);
-  const transformations = [
+/** The thread specs' transformations: a mapping, integer and decimal conversions, a filter on `st`, then `select`. */
+function threadSpecTransformations(columns: string[]): Record<string, unknown>[] {
+  return [
     { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
     { type: 'type_conversion', column: 'id', target_type: 'integer' },
     { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
     { type: 'filter', condition: "st == 'ok'" },
-    { type: 'select', columns: ['id', 'amount', 'note'] },
+    { type: 'select', columns },
   ];
+}
+
+describe('file_processing: CSV parsed in a worker thread', () => {
+  jest.setTimeout(15_000);
+  const transformations = threadSpecTransformations(['id', 'amount', 'note']);
   const inThread = new FileProcessingExecutor({ csvWorker: { enabled: false } });
   const threaded = (onStart?: (worker: Worker) => void): Threaded => threadedExecutor('csv', onStart);
   /** ~3,000 rows: BOM, CRLF, quoted delimiters, quotes and newlines, decimals to round, rows the filter drops, one bad id. */
@@ -647,13 +652,7 @@ describe('file_processing: CSV parsed in a worker thread', () => {
 
 describe('file_processing: XLSX read in a worker thread', () => {
   jest.setTimeout(15_000);
-  const transformations = [
-    { type: 'column_mapping', from: 'Số tiền', to: 'amount' },
-    { type: 'type_conversion', column: 'id', target_type: 'integer' },
-    { type: 'type_conversion', column: 'amount', target_type: 'decimal', scale: 2 },
-    { type: 'filter', condition: "st == 'ok'" },
-    { type: 'select', columns: ['id', 'amount', 'day', 'note'] },
-  ];
+  const transformations = threadSpecTransformations(['id', 'amount', 'day', 'note']);
   const inThread = new FileProcessingExecutor({ xlsxWorker: { enabled: false } });
   const threaded = (onStart?: (worker: Worker) => void): Threaded => threadedExecutor('xlsx', onStart);
   /** Two sheets; the second has ~3,000 rows: dates, a formula, empty cells, rows the filter drops, one bad id. */

@@ -8,7 +8,7 @@ import { StepAbortedError, StepTimeoutError, UnrecoverableStepError } from '../e
 import { DEFAULT_ROW_LIMITS, readRowBatches, RowCollector, type Row, type RowLimits } from '../rows/row-data';
 import type { StepExecutor, StepRunContext } from '../step-executor';
 import { openCsv, type CsvSource, type RecordBatch } from './csv.reader';
-import { CSV_WORKER_MIN_BYTES, csvWorkerFactory, openCsvInWorker, type CsvWorkerData, type CsvWorkerOptions } from './csv-worker.reader';
+import { csvWorkerFactory, openCsvInWorker, type CsvWorkerData, type CsvWorkerOptions } from './csv-worker.reader';
 import { FileProcessingStepConfig, type FileProcessingOptions } from './file-processing.config';
 import { FileColumnsDifferError, FileFormatError, FileNotFoundError, FileRowError, FileSheetNotFoundError, quoteValue } from './file-processing.errors';
 import type {
@@ -21,6 +21,7 @@ import type {
   RejectedRow,
 } from './file-processing.output';
 import { openOutputFile, type OutputFile, type OutputFileOptions } from './output-file.writer';
+import { PARSE_THREAD_MIN_BYTES } from './parse-thread.channel';
 import { RowTransformer } from './row-transformer';
 import { readXlsxSheetsInWorker, xlsxWorkerFactory, type XlsxWorkerData, type XlsxWorkerOptions } from './xlsx-worker.reader';
 import { readXlsxSheets, type SheetHandle, type SheetRow } from './xlsx.reader';
@@ -67,9 +68,9 @@ export class FileProcessingExecutor implements StepExecutor<FileProcessingStepCo
   constructor(options: FileProcessingExecutorOptions = {}) {
     this.inlineLimits = { ...DEFAULT_ROW_LIMITS, ...options.inlineLimits };
     this.createCsvWorker = csvWorkerFactory(options.csvWorker);
-    this.csvWorkerMinBytes = options.csvWorker?.minBytes ?? CSV_WORKER_MIN_BYTES;
+    this.csvWorkerMinBytes = options.csvWorker?.minBytes ?? PARSE_THREAD_MIN_BYTES;
     this.createXlsxWorker = xlsxWorkerFactory(options.xlsxWorker);
-    this.xlsxWorkerMinBytes = options.xlsxWorker?.minBytes ?? CSV_WORKER_MIN_BYTES;
+    this.xlsxWorkerMinBytes = options.xlsxWorker?.minBytes ?? PARSE_THREAD_MIN_BYTES;
   }
 
   /** The sheets of an XLSX: read in a worker thread when enabled and the file is big enough, else here. Only the selected sheets' rows are read. */

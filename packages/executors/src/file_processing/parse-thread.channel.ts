@@ -36,6 +36,12 @@ export type ParseThreadError =
 
 export type FromParseThread<M> = { type: 'taken' } | { type: 'data'; message: M } | { type: 'done' } | { type: 'failed'; error: ParseThreadError };
 
+/**
+ * Default `minBytes` of the CSV and XLSX threads: a file that ends within its first MiB is parsed
+ * in the calling thread (starting a thread costs more than it saves).
+ */
+export const PARSE_THREAD_MIN_BYTES = 1024 * 1024;
+
 /** Input chunks posted ahead of the parser. */
 const CHUNKS_AHEAD = 16;
 /**

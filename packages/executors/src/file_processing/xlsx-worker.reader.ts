@@ -46,7 +46,7 @@ const XLSX_THREAD_MESSAGES_AHEAD = 32;
 export interface XlsxWorkerOptions {
   /** Read XLSX files in a worker thread (default true; false: always in the calling thread). */
   enabled?: boolean;
-  /** Files up to this many bytes are read in the calling thread. Default 1 MiB. */
+  /** Files up to this many bytes are read in the calling thread. Default 1 MiB (`PARSE_THREAD_MIN_BYTES`). */
   minBytes?: number;
   /** Starts the thread (default: `xlsx.worker.js` beside this module, absent when running from the TypeScript sources). Tests give a loader of the TypeScript entry. */
   createWorker?: (workerData: XlsxWorkerData) => Worker;
