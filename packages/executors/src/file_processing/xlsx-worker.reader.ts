@@ -35,9 +35,9 @@ export type XlsxThreadMessage = { type: 'sheet'; name: string; index: number; se
 /**
  * Rows per message (at least; the reader's batches are added whole). A row waiting for its message
  * is ~30 live objects (its cells and exceljs' Row behind them) in the thread's young generation:
- * 1,000 of them survived its collections and were promoted, 3 s of 22 s of the thread's time in GC
- * (400,000 rows of 28 columns, 92 MB); with 100, 1.6–1.9 s, and the step's peak RSS fell from
- * ~355 MB to ~250 MB.
+ * 1,000 of them survived its collections and were promoted, 4.5–5.1 s of the thread's 19–25 s in
+ * GC (400,000 rows of 28 columns, 92 MB); with 100, 1.4–2.0 s, and the step's peak RSS (no heap
+ * cap) fell from 341–371 MB to 244–267 MB. bench/README.md has the runs.
  */
 export const XLSX_THREAD_BATCH = 100;
 /** Messages posted ahead of the caller: 3,200 rows, room for the caller's pauses (GC, upload backpressure). */
